@@ -1,0 +1,30 @@
+"""The Hydra application: `python -m sim [overrides]` runs a scenario into its Hydra run directory."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from .api import CONFIG_DIR, run
+from .errors import ConfigError
+from .outputs import write_provenance, write_tables
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def main(cfg: DictConfig) -> None:
+    directory = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        result = run(cfg)
+    except ConfigError as error:
+        # a user mistake: one line, no traceback, and no run directory that looks like a result
+        print(error, file=sys.stderr)
+        shutil.rmtree(directory, ignore_errors=True)
+        sys.exit(2)
+    write_tables(result, directory)
+    write_provenance(cfg, result, directory)
+    print(f"results in {directory}")

@@ -1,0 +1,68 @@
+"""Units held in cohorts (by period of entry) that leave by a residence-time distribution.
+
+One mechanism serves the in-use stock (annual placement cohorts, product lifetimes) and the
+end-of-life stock (monthly discard cohorts, hoarding delays). Each step, the units present in a
+cohort leave with the probability of their age (lifetimes.cohort_hazard): as an expected value in
+expected mode, as a binomial draw in stochastic mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .lifetimes import Lifetime, cohort_hazard, window_departures
+
+
+class CohortStock:
+    """Units by (segment, cohort) for segments that share a cohort width.
+
+    distributions : one residence-time distribution per segment
+    window_steps : steps per cohort; units entering during a cohort's window are spread uniformly
+    step : step length [yr]
+    n_steps : steps the simulation runs (sets the cohort count and the ages covered)
+    rng : a numpy Generator for binomial departures, or None for expected values
+    max_age_steps : ages beyond which every remaining unit leaves (None: never truncate)
+    """
+
+    def __init__(self, distributions: list[Lifetime], window_steps: int, step: float, n_steps: int,
+                 rng: np.random.Generator | None = None, max_age_steps: int | None = None):
+        self.window = window_steps
+        self.rng = rng
+        n_ages = max_age_steps or n_steps
+        self.hazard = np.array([cohort_hazard(d, window_steps, step, n_ages) for d in distributions])
+        if max_age_steps is not None:
+            self.hazard[:, -1] = 1.0  # the truncated tail leaves at the last age: mass is kept
+        self.n_ages = n_ages
+        n_cohorts = n_steps // window_steps + 1
+        self.units = np.zeros((len(distributions), n_cohorts))
+        self._first = 0
+
+    def place(self, k: int, units: np.ndarray) -> None:
+        """Add units entering during step k to their cohort."""
+        self.units[:, k // self.window] += units
+
+    def depart(self, k: int) -> np.ndarray:
+        """Units leaving during step k, per segment (placements of step k already added)."""
+        last = k // self.window
+        first = max(self._first, (k - self.n_ages + 1) // self.window if k >= self.n_ages else 0)
+        self._first = first
+        ages = k - self.window * np.arange(first, last + 1)
+        present = self.units[:, first:last + 1]
+        q = self.hazard[:, np.minimum(ages, self.n_ages - 1)]
+        if self.rng is None:
+            leaving = present * q
+        else:
+            leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
+        present -= leaving
+        return leaving.sum(axis=1)
+
+    def total(self) -> np.ndarray:
+        """Units present per segment."""
+        return self.units[:, self._first:].sum(axis=1)
+
+
+def truncation_age(distribution: Lifetime, step: float, n_steps: int, tail: float = 1e-12) -> int:
+    """Steps after which a one-step cohort has all but `tail` of its units gone (at most n_steps)."""
+    gone = window_departures(distribution, step, step, n_steps)
+    reached = np.nonzero(gone >= 1.0 - tail)[0]
+    return int(reached[0]) + 1 if reached.size else n_steps

@@ -1,0 +1,69 @@
+"""The in-use stock (annual placement cohorts) and the end-of-life stock (hoarding before discard)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cohorts import CohortStock, truncation_age
+from .parameters import Params
+
+
+class InUse:
+    """Node `in_use`: units by segment and placement year, leaving by their lifetime distribution.
+
+    Units of a placement year enter uniformly over that year (in monthly steps); lifetimes are
+    continuous, so departures per step are exact expected values (or binomial draws).
+    """
+
+    name = "in_use"
+
+    def __init__(self, params: Params, n_steps: int, rng):
+        self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
+        self.cohorts = CohortStock([s.lifetime for s in params.segments], params.steps_per_year,
+                                   1.0 / params.steps_per_year, n_steps, rng)
+
+    def place(self, k: int, units: np.ndarray) -> None:
+        self.cohorts.place(k, units)
+
+    def depart(self, k: int) -> np.ndarray:
+        """Units reaching end of use in step k, per segment."""
+        return self.cohorts.depart(k)
+
+    def stock(self) -> np.ndarray:
+        return self.cohorts.total() * self.kg_per_unit
+
+
+class EndOfLife:
+    """Node `end_of_life`: units past their use, kept (hoarded) for a delay before discard.
+
+    Segments without a hoarding delay pass straight through.
+    """
+
+    name = "end_of_life"
+
+    def __init__(self, params: Params, n_steps: int, rng):
+        step = 1.0 / params.steps_per_year
+        self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
+        self.n_segments = len(params.segments)
+        self.hoarded = np.array([s.hoarding is not None and s.hoarding.expected_value > 0
+                                 for s in params.segments])
+        delays = [s.hoarding for s, kept in zip(params.segments, self.hoarded) if kept]
+        self.cohorts = None
+        if delays:
+            max_age = max(truncation_age(d, step, n_steps) for d in delays)
+            self.cohorts = CohortStock(delays, 1, step, n_steps, rng, max_age_steps=max_age)
+
+    def discard(self, k: int, units: np.ndarray) -> np.ndarray:
+        """Take units reaching end of use in step k; return units discarded in step k."""
+        if self.cohorts is None:
+            return units
+        discarded = units.copy()
+        self.cohorts.place(k, units[self.hoarded])
+        discarded[self.hoarded] = self.cohorts.depart(k)
+        return discarded
+
+    def stock(self) -> np.ndarray:
+        held = np.zeros(self.n_segments)
+        if self.cohorts is not None:
+            held[self.hoarded] = self.cohorts.total()
+        return held * self.kg_per_unit

@@ -1,0 +1,109 @@
+"""Node `market`: new-magnet demand met by recycled magnets first, then primary supply.
+
+Demand is the placed-on-market magnet mass of every segment plus other uses. Recycled magnets
+(re-sintered or from long-loop oxides) are used first; primary supply covers the rest as far as
+its availability allows (an export-licence shock delivers only a share); the gap is a shortage,
+and products short of magnets are not placed. Regional magnet making yields pre-consumer swarf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .parameters import Params
+from .series import by_year
+
+
+@dataclass
+class Delivery:
+    """One step's deliveries [kg]: per destination slot (segments, then other uses) and origin."""
+
+    primary: np.ndarray
+    post_consumer: np.ndarray
+    pre_consumer: np.ndarray
+    recycled_used: np.ndarray  # by origin slot
+    units: np.ndarray  # units placed per segment
+    demand: float
+    shortage: float
+    swarf: float  # pre-consumer swarf of regional magnet making
+
+
+class Market:
+    name = "market"
+
+    def __init__(self, params: Params, whole_units: bool):
+        first, last = params.history_start, params.end_year
+        self.first_year = first
+        self.steps_per_year = params.steps_per_year
+        self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
+        share = np.array([s.magnet_share for s in params.segments])
+        self.units_per_year = by_year([s.placed_on_market for s in params.segments], first, last) * share
+        self.other_uses = by_year([params.market.other_uses], first, last)[:, 0]
+        made = by_year([params.market.regional_magnet_making], first, last)[:, 0]
+        swarf_share = params.market.swarf_share
+        # swarf is a share of magnet-making feedstock: feed = made / (1 - share), swarf = feed * share
+        self.swarf_per_year = made * swarf_share / (1.0 - swarf_share) if swarf_share < 1 else made * 0
+        self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
+        self.policy = params.policy
+        self.whole_units = whole_units
+        self.wanted_units = np.zeros(len(params.segments))  # cumulative, for whole-unit rounding
+        self.placed_units = np.zeros(len(params.segments))
+        self.recycled = np.zeros(len(params.segments) + 1)  # recycled magnets waiting, by origin
+
+    def receive(self, lot: np.ndarray) -> None:
+        self.recycled += lot
+
+    def deliver(self, year: int, t: float) -> Delivery:
+        """Meet one step's demand at time t [yr] in calendar `year`."""
+        row = year - self.first_year
+        units = self.units_per_year[row] / self.steps_per_year
+        wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
+        demand = wanted.sum()
+        recycled_total = self.recycled.sum()
+        recycled_used = min(recycled_total, demand)
+        requested = demand - recycled_used
+        primary = requested * self.policy.primary_availability(t)
+        served = (recycled_used + primary) / demand if demand > 0 else 0.0
+        delivered = wanted * served
+        if self.whole_units:  # stochastic mode places whole units; primary supply makes up the rounding
+            self.wanted_units += delivered[:-1] / self.kg_per_unit
+            placed = np.floor(self.wanted_units + 1e-9) - self.placed_units
+            self.placed_units += placed
+            delivered[:-1] = placed * self.kg_per_unit
+            primary = max(delivered.sum() - recycled_used, 0.0)
+            recycled_used = min(recycled_used, delivered.sum())
+        placed_units = delivered[:-1] / self.kg_per_unit
+        recycled_to = self._allocate(delivered, recycled_used, year)
+        used_by_origin = self.recycled * (recycled_used / recycled_total) if recycled_total > 0 else self.recycled * 0
+        self.recycled = self.recycled - used_by_origin
+        post_share = used_by_origin[:-1].sum() / recycled_used if recycled_used > 0 else 0.0
+        return Delivery(
+            primary=delivered - recycled_to,
+            post_consumer=recycled_to * post_share,
+            pre_consumer=recycled_to * (1.0 - post_share),
+            recycled_used=used_by_origin,
+            units=placed_units,
+            demand=demand,
+            shortage=max(demand - delivered.sum(), 0.0),
+            swarf=self.swarf_per_year[row] / self.steps_per_year,
+        )
+
+    def _allocate(self, delivered: np.ndarray, recycled: float, year: int) -> np.ndarray:
+        """Recycled magnets per destination: pro rata to deliveries, or to the target scope first."""
+        total = delivered.sum()
+        if recycled <= 0 or total <= 0:
+            return np.zeros_like(delivered)
+        if not self.policy.preferential(year):
+            return delivered * (recycled / total)
+        scope = np.where(self.in_scope, delivered, 0.0)
+        to_scope = min(recycled, scope.sum())
+        allocated = scope * (to_scope / scope.sum()) if to_scope > 0 else np.zeros_like(delivered)
+        rest = np.where(self.in_scope, 0.0, delivered)
+        if recycled > to_scope and rest.sum() > 0:
+            allocated += rest * ((recycled - to_scope) / rest.sum())
+        return allocated
+
+    def stock(self) -> np.ndarray:
+        return self.recycled

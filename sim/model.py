@@ -1,0 +1,179 @@
+"""One replication of the flow model: the stages as SimPy processes over lots, and the record.
+
+A clock process steps through the periods and moves each period's material through the stages in
+flow order (market, in use, end of life, collection, dismantling, scrap store, plants, sintering);
+HPMS vessels are processes of their own that run batches in continuous time. Before start_year
+only the installed base runs, so that it starts with the age structure of its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from .installed_base import EndOfLife, InUse
+from .ledger import Ledger
+from .market import Market
+from .parameters import Params
+from .plants import Campaign, HpmsPlant, LongLoopPlant, Sintering
+from .scrap_store import ScrapStore
+from .series import by_year
+from .streams import stream
+from .treatment import Collection, Dismantling
+
+
+@dataclass
+class Record:
+    """What one replication leaves: annual flows, end-of-year stocks, and non-flow metrics.
+
+    stocks[node] has one row more than there are years: row 0 is the opening stock (the end of
+    start_year - 1), row i the stock at the end of start_year + i - 1.
+    """
+
+    replication: int
+    flows: dict[tuple[str, str, str], np.ndarray]
+    stocks: dict[str, np.ndarray]
+    metrics: dict[str, np.ndarray]
+    trace: list[Campaign] = field(default_factory=list)
+
+
+class Simulation:
+    def __init__(self, params: Params, replication: int = 0, trace: bool = False):
+        self.params = params
+        spy = params.steps_per_year
+        self.n_steps = (params.end_year + 1 - params.history_start) * spy
+        self.n_years = params.end_year + 1 - params.start_year
+        n_slots = len(params.segments) + 1
+        stochastic = params.mode == "stochastic"
+
+        def rng(name):
+            return stream(params.seed, replication, name) if stochastic else None
+
+        self.replication = replication
+        self.env = simpy.Environment(initial_time=params.history_start)
+        self.ledger = Ledger(params.start_year, self.n_years, n_slots)
+        self.trace: list[Campaign] | None = [] if trace else None
+        self.market = Market(params, whole_units=stochastic)
+        self.in_use = InUse(params, self.n_steps, rng("lifetimes"))
+        self.end_of_life = EndOfLife(params, self.n_steps, rng("hoarding"))
+        self.collection = Collection(params, rng("collection"))
+        self.dismantling = Dismantling(params, rng("liberation"))
+        self.store = ScrapStore(params, self.env)
+        self.sintering = Sintering(params)
+        self.hpms = [HpmsPlant(p, params, self.env, self.ledger, self.store, self.sintering,
+                               rng(f"plant:{p.name}"), self.trace)
+                     for p in params.plants if p.route == "hpms"]
+        self.long_loop = [LongLoopPlant(p, params, self.ledger, self.store)
+                          for p in params.plants if p.route == "long_loop"]
+        self.imported = by_year([params.scrap_store.imported_scrap], params.history_start, params.end_year)[:, 0] / spy
+        self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
+        self.nodes = [self.in_use, self.end_of_life, self.collection, self.dismantling, self.store,
+                      *self.hpms, *self.long_loop, self.sintering, self.market]
+        self.stocks = {n.name: np.zeros((self.n_years + 1, n_slots)) for n in self.nodes}
+        self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage")}
+        for plant in (*self.hpms, *self.long_loop):
+            self.metrics[f"capacity:{plant.name}"] = np.array(
+                [plant.available_capacity(y) for y in params.years], dtype=float)
+        self.env.process(self._clock())
+
+    def run(self) -> Record:
+        # campaigns still running at the end stay in their plant's stock
+        self.env.run(until=self.params.end_year + 1)
+        self._snapshot(self.n_years)
+        return Record(self.replication, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
+
+    def _snapshot(self, row: int) -> None:
+        n_segments = len(self.params.segments)
+        for node in self.nodes:
+            stock = node.stock()
+            target = self.stocks[node.name][row]
+            target[: stock.shape[0]] = stock  # segment-only nodes leave the `all` slot at zero
+            if stock.shape[0] == n_segments:
+                target[-1] = 0.0
+
+    def _clock(self):
+        params = self.params
+        spy = params.steps_per_year
+        first_recorded = (params.start_year - params.history_start) * spy
+        for k in range(self.n_steps):
+            year = params.history_start + k // spy
+            if k >= first_recorded and k % spy == 0:
+                self._snapshot(year - params.start_year)
+            self._step(k, year, params.history_start + k / spy)
+            yield self.env.timeout(params.history_start + (k + 1) / spy - self.env.now)
+
+    def _step(self, k: int, year: int, t: float) -> None:
+        ledger, kg = self.ledger, self.kg_per_unit
+        recording = year >= self.params.start_year
+        delivery = self.market.deliver(year, t)
+        self.in_use.place(k, delivery.units)
+        departed = self.in_use.depart(k)
+        discarded = self.end_of_life.discard(k, departed)
+        if not recording:
+            return  # history: discards before the study period left the system back then
+        row = year - self.params.start_year
+        self.metrics["demand"][row] += delivery.demand
+        self.metrics["shortage"][row] += delivery.shortage
+        ledger.move_mass(year, "primary_supply", "market", delivery.primary.sum(), "primary")
+        for origin in ("primary", "post_consumer", "pre_consumer"):
+            lot = getattr(delivery, origin)
+            ledger.move(year, "market", "in_use", _segments(lot), origin)
+            ledger.move_mass(year, "market", "other_uses", lot[-1], origin)
+        # long-loop plants take the scrap the HPMS plants left in the last step, before new deposits
+        for plant in self.long_loop:
+            self.market.receive(plant.process(year))
+        ledger.move(year, "in_use", "end_of_life", _lot(departed * kg))
+        ledger.move(year, "end_of_life", "collection", _lot(discarded * kg))
+
+        collected = self.collection.collect(year, discarded)
+        ledger.move(year, "collection", "uncollected", _lot((discarded - collected) * kg))
+        ledger.move(year, "collection", "dismantling", _lot(collected * kg))
+        dismantled, liberated = self.dismantling.dismantle(year, collected)
+        ledger.move(year, "dismantling", "shredder_loss", _lot((dismantled - liberated) * kg))
+        scrap = _lot(liberated * kg)
+        ledger.move(year, "dismantling", "scrap_store", scrap)
+        self._deposit(year, scrap)
+        ledger.move_mass(year, "primary_supply", "scrap_store", delivery.swarf, "pre_consumer")
+        self._deposit(year, _all_slot(delivery.swarf, scrap))
+        imported = self.imported[year - self.params.history_start]
+        ledger.move_mass(year, "scrap_import", "scrap_store", imported, "pre_consumer")
+        self._deposit(year, _all_slot(imported, scrap))
+
+        magnets, swarf, loss = self.sintering.sinter()
+        ledger.move(year, "sintering", "market", magnets)
+        ledger.move(year, "sintering", "scrap_store", swarf)
+        ledger.move(year, "sintering", "process_loss", loss)
+        self.market.receive(magnets)
+        self.store.deposit(year, swarf, exportable=False)
+        for plant in self.hpms:
+            plant.refill(year)
+        self.store.announce()
+
+    def _deposit(self, year: int, lot: np.ndarray) -> None:
+        exported = self.store.deposit(year, lot)
+        self.ledger.move(year, "scrap_store", "scrap_export", exported)
+
+
+def _lot(per_segment: np.ndarray) -> np.ndarray:
+    """A lot over all slots from masses per segment (the `all` slot empty)."""
+    return np.append(per_segment, 0.0)
+
+
+def _segments(lot: np.ndarray) -> np.ndarray:
+    """The same lot with the `all` slot emptied."""
+    out = lot.copy()
+    out[-1] = 0.0
+    return out
+
+
+def _all_slot(kg: float, like: np.ndarray) -> np.ndarray:
+    lot = np.zeros_like(like)
+    lot[-1] = kg
+    return lot
+
+
+def simulate(params: Params, replication: int = 0, trace: bool = False) -> Record:
+    """Run one replication."""
+    return Simulation(params, replication, trace).run()

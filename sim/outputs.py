@@ -1,0 +1,64 @@
+"""Writing a run's tables and provenance into its output directory."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from .api import CONFIG_DIR
+from .results import Result
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("ndfeb-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit() -> str | None:
+    """The commit of the project checkout, when there is one."""
+    try:
+        out = subprocess.run(["git", "-C", str(CONFIG_DIR.parent), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def write_tables(result: Result, directory: Path) -> list[Path]:
+    """flows, stocks, kpis (CSV, and Parquet when asked) and kpi_quantiles.csv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    tables = {"flows": result.flows, "stocks": result.stocks, "kpis": result.kpis,
+              "kpi_quantiles": result.kpi_quantiles}
+    for name, frame in tables.items():
+        path = directory / f"{name}.csv"
+        frame.to_csv(path, index=False, float_format="%.9g")
+        written.append(path)
+        if result.params.output.parquet and name != "kpi_quantiles":
+            path = directory / f"{name}.parquet"
+            frame.to_parquet(path, index=False)
+            written.append(path)
+    return written
+
+
+def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
+    """provenance.json: resolved config, seed, mode, package version, git commit, platform."""
+    path = directory / "provenance.json"
+    record = {
+        "package_version": package_version(),
+        "git_commit": git_commit(),
+        "seed": result.params.seed,
+        "mode": result.params.mode,
+        "replications": int(result.kpis["replication"].nunique()),
+        "python": platform.python_version(),
+        "config": OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg,
+    }
+    path.write_text(json.dumps(record, indent=2, default=str))
+    return path

@@ -1,0 +1,172 @@
+"""Recycling plants: HPMS short-loop plants (vessels running batches), long-loop plants, and the
+re-sintering of recycled powder into magnets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ledger import Ledger
+from .parameters import Params, Plant
+from .scrap_store import ScrapStore
+from .series import by_year
+
+
+def year_of(t: float) -> int:
+    """Calendar year of time t [yr]."""
+    return math.floor(t)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Back-to-back batches of one vessel: starts at `start`, batch i ends at start + (i+1)*cycle."""
+
+    plant: str
+    vessel: int
+    start: float  # yr
+    end: float  # yr
+    batches: int
+
+
+class Sintering:
+    """Node `sintering`: recycled powder becomes magnets (to the market); machining swarf goes back
+    to the scrap store, keeping its origin; the rest of the loss is process loss."""
+
+    name = "sintering"
+
+    def __init__(self, params: Params):
+        self.process_yield = params.sintering.process_yield
+        self.swarf_share = params.sintering.swarf_share_of_loss
+        self.powder = np.zeros(len(params.segments) + 1)
+
+    def receive(self, lot: np.ndarray) -> None:
+        self.powder += lot
+
+    def sinter(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sinter all powder held; return (magnets, swarf, process loss) by origin slot."""
+        powder, self.powder = self.powder, np.zeros_like(self.powder)
+        magnets = powder * self.process_yield
+        swarf = (powder - magnets) * self.swarf_share
+        return magnets, swarf, powder - magnets - swarf
+
+    def stock(self) -> np.ndarray:
+        return self.powder
+
+
+class HpmsPlant:
+    """Node `hpms:<plant>`: vessels run batches of `batch_size` kg, each taking `cycle_time`.
+
+    A vessel starts a campaign (up to `campaign_length` of back-to-back batches) when the store
+    holds a whole batch of accepted feed and the capacity schedule still allows a batch this step;
+    otherwise it waits for the next feed arrival or capacity refill. The schedule refills each step
+    with capacity x step length; unused allowance is not banked beyond part of one batch.
+    """
+
+    def __init__(self, plant: Plant, params: Params, env, ledger: Ledger, store: ScrapStore,
+                 sintering: Sintering, rng, trace: list | None = None):
+        self.plant = plant
+        self.name = plant.node
+        self.env, self.ledger, self.store, self.sintering = env, ledger, store, sintering
+        self.rng = rng
+        self.trace = trace
+        self.first_year = params.history_start
+        self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
+        self.step = 1.0 / params.steps_per_year
+        self.allowance = 0.0
+        self.held = np.zeros(len(params.segments) + 1)  # material inside running vessels
+        self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
+        self.refilled = env.event()
+        for vessel in range(plant.vessels):
+            env.process(self._vessel(vessel))
+
+    def refill(self, year: int) -> None:
+        """Start of a step: the schedule allows capacity x step of feed (plus part of a batch left)."""
+        self.allowance = min(self.allowance, self.plant.batch_size) + self.capacity[year - self.first_year] * self.step
+        refilled, self.refilled = self.refilled, self.env.event()
+        refilled.succeed()
+
+    def _batches_ready(self) -> int:
+        size = self.plant.batch_size
+        feed = self.store.available(self.plant.accepts)
+        return min(self.max_batches, int(feed / size + 1e-9), int(self.allowance / size + 1e-9))
+
+    def _duration(self, batches: int) -> float:
+        """Time for a campaign of `batches` [yr]: mean times, or sampled cycles and breakdowns."""
+        plant = self.plant
+        running = batches * plant.cycle_time
+        if self.rng is None:
+            return running / plant.mean_availability
+        if plant.cycle_time_cv > 0:
+            cv2 = plant.cycle_time_cv ** 2  # the sum of `batches` cycles, matched in mean and variance
+            running = self.rng.gamma(batches / cv2, cv2 * plant.cycle_time)
+        if plant.mtbf is None:
+            return running / plant.availability
+        breakdowns = self.rng.poisson(running / plant.mtbf)
+        return running + (self.rng.gamma(breakdowns, plant.mttr) if breakdowns else 0.0)
+
+    def _yield(self) -> float:
+        plant = self.plant
+        if self.rng is None or plant.yield_sd == 0 or plant.process_yield == 1.0:
+            return plant.process_yield
+        m, s = plant.process_yield, plant.yield_sd
+        concentration = max(m * (1 - m) / s**2 - 1.0, 1.0)
+        return self.rng.beta(m * concentration, (1 - m) * concentration)
+
+    def _vessel(self, vessel: int):
+        size = self.plant.batch_size
+        while True:
+            batches = self._batches_ready()
+            if batches == 0:
+                yield self.store.arrival | self.refilled
+                continue
+            start = self.env.now
+            feed = self.store.take(self.plant.accepts, batches * size)
+            self.allowance -= batches * size
+            self.held += feed
+            self.ledger.move(year_of(start), "scrap_store", self.name, feed)
+            yield self.env.timeout(self._duration(batches))
+            powder = feed * self._yield()
+            self.held -= feed
+            year = year_of(self.env.now)
+            self.ledger.move(year, self.name, "sintering", powder)
+            self.ledger.move(year, self.name, "process_loss", feed - powder)
+            self.sintering.receive(powder)
+            if self.trace is not None:
+                self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
+
+    def stock(self) -> np.ndarray:
+        return self.held
+
+    def available_capacity(self, year: int) -> float:
+        """Feed the plant could take in `year` [kg]: the schedule, capped by its vessels."""
+        return min(self.capacity[year - self.first_year], self.plant.physical_capacity())
+
+
+class LongLoopPlant:
+    """Node `long_loop:<plant>`: hydrometallurgical recovery of scrap to oxides that magnet making
+    turns into magnets; continuous throughput up to the capacity schedule."""
+
+    def __init__(self, plant: Plant, params: Params, ledger: Ledger, store: ScrapStore):
+        self.plant = plant
+        self.name = plant.node
+        self.ledger, self.store = ledger, store
+        self.first_year = params.history_start
+        self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
+        self.step = 1.0 / params.steps_per_year
+
+    def process(self, year: int) -> np.ndarray:
+        """Process one step of feed; return the magnet-equivalent output by origin slot."""
+        feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step)
+        output = feed * self.plant.process_yield
+        self.ledger.move(year, "scrap_store", self.name, feed)
+        self.ledger.move(year, self.name, "market", output)
+        self.ledger.move(year, self.name, "process_loss", feed - output)
+        return output
+
+    def stock(self) -> np.ndarray:
+        return np.zeros(self.store.pools["short_loop"].shape)  # no work in progress is held
+
+    def available_capacity(self, year: int) -> float:
+        return self.capacity[year - self.first_year]

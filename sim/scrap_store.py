@@ -1,0 +1,69 @@
+"""Node `scrap_store`: magnet scrap by origin, in two grades, waiting for recycling plants.
+
+Grades: `short_loop` (fit for HPMS) and `long_loop_only` (coated, mixed or oxidised scrap that only
+a hydrometallurgical plant takes). Lots keep their origin slots, so every downstream product can
+say how much of it came from which segment and from pre-consumer swarf.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Params
+from .series import by_year
+
+
+class ScrapStore:
+    name = "scrap_store"
+
+    def __init__(self, params: Params, env):
+        n_slots = len(params.segments) + 1
+        self.first_year = params.history_start
+        self.short_loop_share = np.array([s.short_loop_share for s in params.segments]
+                                         + [params.scrap_store.swarf_short_loop_share])
+        self.export_share = by_year([params.scrap_store.export_share], params.history_start, params.end_year)[:, 0]
+        ban = params.policy.export_ban_year
+        if ban is not None:
+            self.export_share[max(ban - params.history_start, 0):] = 0.0
+        self.pools = {"short_loop": np.zeros(n_slots), "long_loop_only": np.zeros(n_slots)}
+        self.env = env
+        self.arrival = env.event()  # succeeds whenever new feed arrives; waiting plants resume
+
+    def deposit(self, year: int, lot: np.ndarray, exportable: bool = True) -> np.ndarray:
+        """Store a lot [kg by origin slot]; return the part exported (scrap bought in from outside
+        the recycling chain can be exported; swarf of re-sintering stays with the recycler)."""
+        exported = lot * self.export_share[year - self.first_year] if exportable else lot * 0.0
+        kept = lot - exported
+        short = kept * self.short_loop_share
+        self.pools["short_loop"] += short
+        self.pools["long_loop_only"] += kept - short
+        return exported
+
+    def announce(self) -> None:
+        """Wake plants waiting for feed (once per step, after all deposits)."""
+        arrival, self.arrival = self.arrival, self.env.event()
+        arrival.succeed()
+
+    def available(self, grades: tuple[str, ...]) -> float:
+        return sum(float(self.pools[g].sum()) for g in grades)
+
+    def take(self, grades: tuple[str, ...], kg: float) -> np.ndarray:
+        """Remove `kg` from the grades in order, each pool giving up its origins pro rata."""
+        taken = np.zeros_like(self.pools["short_loop"])
+        for grade in grades:
+            pool = self.pools[grade]
+            held = pool.sum()
+            if kg <= 0 or held <= 0:
+                continue
+            if kg >= held:
+                part = pool.copy()
+                pool[:] = 0.0
+            else:
+                part = pool * (kg / held)
+                pool -= part
+            taken += part
+            kg -= part.sum()
+        return taken
+
+    def stock(self) -> np.ndarray:
+        return self.pools["short_loop"] + self.pools["long_loop_only"]

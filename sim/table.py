@@ -1,0 +1,60 @@
+"""The parameter table (sim/parameter_table.csv): the single source of truth for config keys,
+their kinds, units, defaults, meanings and sources. Validation and the README reference read it."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+TABLE_PATH = Path(__file__).with_name("parameter_table.csv")
+WILDCARDS = ("<segment>", "<plant>")
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    kind: str
+    unit: str
+    default: str
+    meaning: str
+    source: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.key.split("."))
+
+    @property
+    def required(self) -> bool:
+        return self.default == ""
+
+
+@lru_cache(maxsize=1)
+def rows() -> tuple[Row, ...]:
+    with TABLE_PATH.open(newline="") as handle:
+        return tuple(Row(**record) for record in csv.DictReader(handle))
+
+
+def children(prefix: tuple[str, ...]) -> dict[str, Row | None]:
+    """Keys allowed directly below `prefix` (wildcards matched): name -> row, or None for a group."""
+    found: dict[str, Row | None] = {}
+    for row in rows():
+        parts = row.parts
+        if len(parts) <= len(prefix):
+            continue
+        if all(p == q or p in WILDCARDS for p, q in zip(parts, prefix)):
+            name = parts[len(prefix)]
+            found[name] = row if len(parts) == len(prefix) + 1 else found.get(name)
+    return found
+
+
+def markdown() -> str:
+    """The config reference as a Markdown table, for the README."""
+    lines = ["| key | unit | default | meaning | source |", "| --- | --- | --- | --- | --- |"]
+    for row in rows():
+        default = row.default if row.default else "required"
+        lines.append(
+            f"| `{row.key}` | {row.unit or '-'} | {default} | {row.meaning} | {row.source or '-'} |"
+        )
+    return "\n".join(lines)
