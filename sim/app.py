@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 from .api import CONFIG_DIR, run
 from .errors import ConfigError
-from .outputs import write_provenance, write_tables
+from .outputs import write_run
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -25,6 +25,5 @@ def main(cfg: DictConfig) -> None:
         print(error, file=sys.stderr)
         shutil.rmtree(directory, ignore_errors=True)
         sys.exit(2)
-    write_tables(result, directory)
-    write_provenance(cfg, result, directory)
+    write_run(cfg, result, directory)
     print(f"results in {directory}")

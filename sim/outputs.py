@@ -62,3 +62,10 @@ def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
     }
     path.write_text(json.dumps(record, indent=2, default=str))
     return path
+
+
+def write_run(cfg: DictConfig, result: Result, directory: Path) -> list[Path]:
+    """Everything a run leaves in its directory: the tables, the provenance (and the reports)."""
+    written = write_tables(result, directory)
+    written.append(write_provenance(cfg, result, directory))
+    return written
