@@ -84,6 +84,13 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
         kpi[f"{route}_capacity_t"] = capacity / 1e3
         kpi[f"{route}_utilisation"] = _ratio(feed, capacity)
         feed_total, capacity_total = feed_total + feed, capacity_total + capacity
+    # CRMA-style capacity benchmark: magnets the plants could make at full capacity / consumption
+    output_capacity = np.zeros(n_years)
+    for plant in params.plants:
+        per_feed = plant.process_yield * (params.sintering.process_yield if plant.route == "hpms" else 1.0)
+        output_capacity += metrics[f"capacity:{plant.node}"] * per_feed
+    kpi["recycling_output_capacity_t"] = output_capacity / 1e3
+    kpi["capacity_benchmark"] = _ratio(output_capacity, metrics["demand"])
     produced = flow("sintering", "market") + flow("long_loop:", "market")
     kpi["recycled_output_t"] = produced.sum(axis=1) / 1e3
     kpi["scrap_inventory_t"] = stocks["scrap_store"][1:].sum(axis=1) / 1e3
