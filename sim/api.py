@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -33,14 +36,32 @@ def parameters(cfg: DictConfig | dict) -> Params:
     return validate(container)
 
 
-def run(cfg: DictConfig | dict | Params, keep_records: bool = False) -> Result:
-    """Validate and simulate every replication; every node's mass balance is checked."""
+def run(cfg: DictConfig | dict | Params, keep_records: bool = False, workers: int | None = None) -> Result:
+    """Validate and simulate every replication; every node's mass balance is checked.
+
+    workers : processes for replications (default: one per core; 1 runs in this process). Each
+        replication draws from its own random streams, so the tables do not depend on it.
+    """
     params = cfg if isinstance(cfg, Params) else parameters(cfg)
     builder = ResultBuilder(params, keep_records)
-    n_years = params.end_year + 1 - params.start_year
     replications = params.replications if params.mode == "stochastic" else 1
-    for replication in range(replications):
-        record = simulate(params, replication)
-        check(record.flows, record.stocks, n_years, replication)
-        builder.add(record)
+    workers = min(workers or os.cpu_count() or 1, replications)
+    if workers <= 1:
+        records = map(_checked_replication, [params] * replications, range(replications))
+        for record in records:
+            builder.add(record)
+        return builder.build()
+    # fork shares the imported modules with the workers, so a pool starts in milliseconds
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        chunk = max(1, replications // (4 * workers))
+        for record in pool.map(_checked_replication, [params] * replications, range(replications),
+                               chunksize=chunk):
+            builder.add(record)  # in replication order: tables do not depend on scheduling
     return builder.build()
+
+
+def _checked_replication(params: Params, replication: int):
+    record = simulate(params, replication)
+    check(record.flows, record.stocks, params.end_year + 1 - params.start_year, replication)
+    return record

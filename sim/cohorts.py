@@ -61,8 +61,12 @@ class CohortStock:
         return self.units[:, self._first:].sum(axis=1)
 
 
-def truncation_age(distribution: Lifetime, step: float, n_steps: int, tail: float = 1e-12) -> int:
-    """Steps after which a one-step cohort has all but `tail` of its units gone (at most n_steps)."""
+def truncation_age(distribution: Lifetime, step: float, n_steps: int, tail: float = 1e-4) -> int:
+    """Steps after which a one-step cohort has all but `tail` of its units gone (at most n_steps).
+
+    Hoarding delays are cut there: the last `tail` of a cohort leaves at that age instead of later,
+    a shift far below the precision of any input, and it bounds the cohorts each step visits.
+    """
     gone = window_departures(distribution, step, step, n_steps)
     reached = np.nonzero(gone >= 1.0 - tail)[0]
     return int(reached[0]) + 1 if reached.size else n_steps

@@ -48,7 +48,7 @@ class Market:
         self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
         self.policy = params.policy
         self.whole_units = whole_units
-        self.wanted_units = np.zeros(len(params.segments))  # cumulative, for whole-unit rounding
+        self.wanted_units = np.zeros(len(params.segments))  # cumulative demand, for whole units
         self.placed_units = np.zeros(len(params.segments))
         self.recycled = np.zeros(len(params.segments) + 1)  # recycled magnets waiting, by origin
 
@@ -59,22 +59,23 @@ class Market:
         """Meet one step's demand at time t [yr] in calendar `year`."""
         row = year - self.first_year
         units = self.units_per_year[row] / self.steps_per_year
+        if self.whole_units:  # stochastic mode places whole units: round the cumulative demand
+            self.wanted_units += units
+            units = np.floor(self.wanted_units + 1e-9) - self.placed_units
+            self.placed_units += units
         wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         demand = wanted.sum()
         recycled_total = self.recycled.sum()
         recycled_used = min(recycled_total, demand)
-        requested = demand - recycled_used
-        primary = requested * self.policy.primary_availability(t)
-        served = (recycled_used + primary) / demand if demand > 0 else 0.0
-        delivered = wanted * served
-        if self.whole_units:  # stochastic mode places whole units; primary supply makes up the rounding
-            self.wanted_units += delivered[:-1] / self.kg_per_unit
-            placed = np.floor(self.wanted_units + 1e-9) - self.placed_units
-            self.placed_units += placed
-            delivered[:-1] = placed * self.kg_per_unit
-            primary = max(delivered.sum() - recycled_used, 0.0)
+        availability = self.policy.primary_availability(t)
+        delivered, placed_units = wanted, units
+        if availability < 1.0 and demand > 0:  # short of magnets: each use gets the same share
+            served = (recycled_used + (demand - recycled_used) * availability) / demand
+            delivered, placed_units = wanted * served, units * served
+        if self.whole_units and availability < 1.0:  # whole units only
+            placed_units = np.floor(placed_units + 1e-9)
+            delivered[:-1] = placed_units * self.kg_per_unit
             recycled_used = min(recycled_used, delivered.sum())
-        placed_units = delivered[:-1] / self.kg_per_unit
         recycled_to = self._allocate(delivered, recycled_used, year)
         used_by_origin = self.recycled * (recycled_used / recycled_total) if recycled_total > 0 else self.recycled * 0
         self.recycled = self.recycled - used_by_origin

@@ -87,6 +87,11 @@ class HpmsPlant:
         refilled, self.refilled = self.refilled, self.env.event()
         refilled.succeed()
 
+    def _opening(self) -> float | None:
+        """Start of the first year the schedule gives capacity [yr], or None if it never does."""
+        open_years = np.nonzero(self.capacity > 0)[0]
+        return float(self.first_year + open_years[0]) if open_years.size else None
+
     def _batches_ready(self) -> int:
         size = self.plant.batch_size
         feed = self.store.available(self.plant.accepts)
@@ -116,10 +121,15 @@ class HpmsPlant:
 
     def _vessel(self, vessel: int):
         size = self.plant.batch_size
+        opening = self._opening()
+        if opening is None:
+            return  # the plant never has capacity
+        yield self.env.timeout(max(opening - self.env.now, 0.0))
         while True:
             batches = self._batches_ready()
             if batches == 0:
-                yield self.store.arrival | self.refilled
+                # wait for what is missing: capacity allowance, or feed
+                yield self.refilled if self.allowance < size else self.store.arrival
                 continue
             start = self.env.now
             feed = self.store.take(self.plant.accepts, batches * size)
