@@ -35,6 +35,7 @@ class CohortStock:
         self.n_ages = n_ages
         n_cohorts = n_steps // window_steps + 1
         self.units = np.zeros((len(distributions), n_cohorts))
+        self._opened = window_steps * np.arange(n_cohorts)  # step at which each cohort opens
         self._first = 0
 
     def place(self, k: int, units: np.ndarray) -> None:
@@ -44,11 +45,12 @@ class CohortStock:
     def depart(self, k: int) -> np.ndarray:
         """Units leaving during step k, per segment (placements of step k already added)."""
         last = k // self.window
-        first = max(self._first, (k - self.n_ages + 1) // self.window if k >= self.n_ages else 0)
-        self._first = first
-        ages = k - self.window * np.arange(first, last + 1)
+        if k >= self.n_ages:  # cohorts past the last age are empty: stop visiting them
+            self._first = max(self._first, -(-(k - self.n_ages + 1) // self.window))
+        first = self._first
+        ages = k - self._opened[first:last + 1]
         present = self.units[:, first:last + 1]
-        q = self.hazard[:, np.minimum(ages, self.n_ages - 1)]
+        q = self.hazard[:, ages]
         if self.rng is None:
             leaving = present * q
         else:

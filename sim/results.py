@@ -35,16 +35,30 @@ class Result:
 
 
 class ResultBuilder:
-    """Collects replications one by one (tables are compact arrays until build())."""
+    """Collects replications one at a time as compact integer-coded rows; build() makes the tables.
+
+    Labels (nodes, segments, origins) are stored once as categories, so memory per replication is
+    a few bytes per non-zero flow and a run's memory grows little with replications.
+    """
+
+    FLOW_COLUMNS = ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"]
+    STOCK_COLUMNS = ["replication", "year", "node", "segment", "mass_t"]
 
     def __init__(self, params: Params, keep_records: bool = False):
         self.params = params
-        self.slots = np.array([*params.segment_names, "all"])
+        self.segments = [*params.segment_names, "all"]
         self.keep_records = keep_records
-        self._flows: list[dict[str, np.ndarray]] = []
-        self._stocks: list[dict[str, np.ndarray]] = []
+        self.nodes: dict[str, int] = {}
+        self.origins: dict[str, int] = {}
+        self._flows: list[np.ndarray] = []  # rows: replication, year, slot, origin, src, dst
+        self._flow_mass: list[np.ndarray] = []
+        self._stocks: list[np.ndarray] = []  # rows: replication, year, node, slot
+        self._stock_mass: list[np.ndarray] = []
         self._kpis: list[pd.DataFrame] = []
         self.records: list[Record] = []
+
+    def _code(self, table: dict[str, int], label: str) -> int:
+        return table.setdefault(label, len(table))
 
     def add(self, record: Record) -> None:
         params = self.params
@@ -55,8 +69,8 @@ class ResultBuilder:
             if received:
                 received = np.sum(received, axis=0)
                 stocks[sink] = np.vstack([np.zeros((1, n_segments + 1)), np.cumsum(received, axis=0)])
-        self._flows.append(self._tidy_flows(record))
-        self._stocks.append(self._tidy_stocks(record.replication, stocks))
+        self._add_flows(record)
+        self._add_stocks(record.replication, stocks)
         columns = kpi_module.compute(params, record.flows, stocks, record.metrics)
         frame = pd.DataFrame(columns)
         frame.insert(0, "replication", record.replication)
@@ -64,55 +78,55 @@ class ResultBuilder:
         if self.keep_records:
             self.records.append(record)
 
-    def _tidy_flows(self, record: Record) -> dict[str, np.ndarray]:
-        parts = []
+    def _add_flows(self, record: Record) -> None:
         n_segments = len(self.params.segment_names)
         for (src, dst, origin), sums in record.flows.items():
             years, slots = np.nonzero(sums)
-            if origin == "recycled":
-                origins = np.where(slots < n_segments, "post_consumer", "pre_consumer")
+            if origin == "recycled":  # origin by slot: a segment's post-consumer scrap, or swarf
+                origins = np.where(slots < n_segments, self._code(self.origins, "post_consumer"),
+                                   self._code(self.origins, "pre_consumer"))
             else:
-                origins = np.full(slots.shape, origin)
-            parts.append({"year": years + self.params.start_year, "segment": self.slots[slots],
-                          "origin": origins, "from_node": np.full(slots.shape, src),
-                          "to_node": np.full(slots.shape, dst), "mass_t": sums[years, slots] / 1e3})
-        return _concat(parts, record.replication)
+                origins = np.full(slots.shape, self._code(self.origins, origin))
+            rows = np.empty((slots.size, 6), dtype=np.int32)
+            rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3] = record.replication, years, slots, origins
+            rows[:, 4], rows[:, 5] = self._code(self.nodes, src), self._code(self.nodes, dst)
+            self._flows.append(rows)
+            self._flow_mass.append(sums[years, slots] / 1e3)
 
-    def _tidy_stocks(self, replication: int, stocks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        parts = []
-        years = np.arange(self.params.start_year - 1, self.params.end_year + 1)
+    def _add_stocks(self, replication: int, stocks: dict[str, np.ndarray]) -> None:
+        n_rows = self.params.end_year + 2 - self.params.start_year
         for node, levels in stocks.items():
-            held = np.nonzero(np.abs(levels).max(axis=0) > 0)[0]
-            for slot in held:
-                parts.append({"year": years, "node": np.full(years.shape, node),
-                              "segment": np.full(years.shape, self.slots[slot]), "mass_t": levels[:, slot] / 1e3})
-        return _concat(parts, replication)
+            for slot in np.nonzero(np.abs(levels).max(axis=0) > 0)[0]:
+                rows = np.empty((n_rows, 4), dtype=np.int32)
+                rows[:, 0], rows[:, 1] = replication, np.arange(n_rows)
+                rows[:, 2], rows[:, 3] = self._code(self.nodes, node), slot
+                self._stocks.append(rows)
+                self._stock_mass.append(levels[:, slot] / 1e3)
 
     def build(self) -> Result:
         kpis = pd.concat(self._kpis, ignore_index=True)
-        flows = _frame(self._flows, ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"])
-        stocks = _frame(self._stocks, ["replication", "year", "node", "segment", "mass_t"])
+        nodes, origins = list(self.nodes), list(self.origins)
+        flows = self._frame(self._flows, self._flow_mass, self.FLOW_COLUMNS, {
+            "year": self.params.start_year, "segment": self.segments, "origin": origins,
+            "from_node": nodes, "to_node": nodes})
+        stocks = self._frame(self._stocks, self._stock_mass, self.STOCK_COLUMNS, {
+            "year": self.params.start_year - 1, "node": nodes, "segment": self.segments})
         return Result(self.params, flows, stocks, kpis, quantiles(kpis), self.records)
 
-
-def _concat(parts: list[dict[str, np.ndarray]], replication: int) -> dict[str, np.ndarray]:
-    if not parts:
-        return {}
-    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    out["replication"] = np.full(out["year"].shape, replication)
-    return out
-
-
-def _frame(parts: list[dict[str, np.ndarray]], columns: list[str]) -> pd.DataFrame:
-    parts = [p for p in parts if p]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    data = {c: np.concatenate([p[c] for p in parts]) for c in columns}
-    frame = pd.DataFrame(data, columns=columns)
-    for column in columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].astype("category")
-    return frame.sort_values([c for c in columns if c != "mass_t"], ignore_index=True)
+    @staticmethod
+    def _frame(rows: list[np.ndarray], mass: list[np.ndarray], columns: list[str], labels: dict) -> pd.DataFrame:
+        codes = np.concatenate(rows) if rows else np.zeros((0, len(columns) - 1), dtype=np.int32)
+        data = {}
+        for i, column in enumerate(columns[:-1]):
+            label = labels.get(column)
+            if isinstance(label, list):
+                data[column] = pd.Categorical.from_codes(codes[:, i], categories=label)
+            else:
+                data[column] = codes[:, i].astype(np.int64) + (label or 0)
+        data[columns[-1]] = np.concatenate(mass) if mass else np.zeros(0)
+        frame = pd.DataFrame(data)
+        key = columns[:-1]
+        return frame.sort_values(key, ignore_index=True)
 
 
 def quantiles(kpis: pd.DataFrame) -> pd.DataFrame:
