@@ -57,6 +57,11 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
                                                                 delivered[:, scope].sum(axis=1))
     kpi["target_share"] = np.full(n_years, params.target.share)
     kpi["target_met"] = kpi[params.target.metric] >= params.target.share - 1e-12
+    mandate = params.policy.mandate_share
+    if mandate is not None:  # a magnet-specific minimum recycled content for the target scope
+        applies = kpi["year"] >= params.policy.mandate_from
+        kpi["mandate_share"] = np.where(applies, mandate, 0.0)
+        kpi["mandate_met"] = ~applies | (kpi["recycled_content_target_scope"] >= mandate - 1e-12)
 
     kpi["eol_arising_t"] = flow("in_use", "end_of_life").sum(axis=1) / 1e3
     kpi["discarded_t"] = flow("end_of_life", "collection").sum(axis=1) / 1e3
