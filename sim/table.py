@@ -58,7 +58,3 @@ def markdown() -> str:
             f"| `{row.key}` | {row.unit or '-'} | {default} | {row.meaning} | {row.source or '-'} |"
         )
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(markdown())
