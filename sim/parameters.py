@@ -23,6 +23,7 @@ from .units import parse_quantity, ureg
 ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
 GRADES = ("short_loop", "long_loop_only")
 RATE_KEYS = ("collection_rate", "liberation_rate")
+SECTIONS = ("market", "scrap_store", "sintering", "policy", "target", "output")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -201,12 +202,10 @@ def _series(key: str, value, parse_one) -> AnchorSeries:
     anchors = []
     for year, item in value.items():
         item_key = f"{key}.{year}"
-        year_value = _number(item_key, year, "a year as the anchor key") if not isinstance(year, str) else None
-        if year_value is None:
-            try:
-                year_value = float(year)
-            except ValueError:
-                raise ConfigError(item_key, year, "a year as the anchor key") from None
+        try:  # YAML gives int keys; command-line overrides may give strings
+            year_value = float(year)
+        except (TypeError, ValueError):
+            raise ConfigError(item_key, year, "a year as the anchor key") from None
         anchors.append((year_value, parse_one(item_key, item)))
     anchors.sort()
     return AnchorSeries(tuple(a for a, _ in anchors), tuple(v for _, v in anchors))
@@ -415,15 +414,12 @@ def _named(values, prefix: str) -> dict[str, Mapping]:
 
 def validate(config: Mapping) -> Params:
     """Validate a composed config (a mapping, e.g. OmegaConf.to_container of the DictConfig)."""
-    top = _section({k: v for k, v in config.items() if k not in ("segments", "plants", "market",
-                                                                  "scrap_store", "sintering", "policy",
-                                                                  "target", "output")}, ())
+    top = _section({k: v for k, v in config.items() if k not in ("segments", "plants", *SECTIONS)}, ())
     if top["end_year"] < top["start_year"]:
         raise ConfigError("end_year", top["end_year"], f"a year >= start_year ({top['start_year']})")
     if top["history_start"] > top["start_year"]:
         raise ConfigError("history_start", top["history_start"], f"a year <= start_year ({top['start_year']})")
-    sections = {name: _section(config.get(name) or {}, (name,))
-                for name in ("market", "scrap_store", "sintering", "policy", "target", "output")}
+    sections = {name: _section(config.get(name) or {}, (name,)) for name in SECTIONS}
 
     segment_cfg = _named(config.get("segments"), "segments")
     if not segment_cfg:
