@@ -35,7 +35,7 @@ def check(flows, stocks: dict[str, np.ndarray], n_years: int, replication: int =
         inflow, outflow = node_balance(flows, node, n_years)
         error = inflow - outflow - change
         scale = inflow + outflow + np.abs(level[1:]) + np.abs(level[:-1])
-        bad = np.nonzero(np.abs(error) > abs_tol + rel_tol * scale)[0]
+        bad = np.nonzero(~(np.abs(error) <= abs_tol + rel_tol * scale))[0]  # NaN fails too
         if bad.size:
             i = bad[0]
             raise MassBalanceError(

@@ -44,7 +44,7 @@ class Market:
         made = by_year([params.market.regional_magnet_making], first, last)[:, 0]
         swarf_share = params.market.swarf_share
         # swarf is a share of magnet-making feedstock: feed = made / (1 - share), swarf = feed * share
-        self.swarf_per_year = made * swarf_share / (1.0 - swarf_share) if swarf_share < 1 else made * 0
+        self.swarf_per_year = made * swarf_share / (1.0 - swarf_share)
         self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
         self.policy = params.policy
         self.whole_units = whole_units

@@ -1,8 +1,9 @@
-"""Writing a run's tables and provenance into its output directory."""
+"""Writing a run's tables, provenance, summary.md and figures into its output directory."""
 
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import subprocess
 from importlib import metadata
@@ -10,8 +11,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from . import figures, report
 from .api import CONFIG_DIR
 from .results import Result
+
+log = logging.getLogger(__name__)
 
 
 def package_version() -> str:
@@ -64,8 +68,29 @@ def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
     return path
 
 
-def write_run(cfg: DictConfig, result: Result, directory: Path) -> list[Path]:
-    """Everything a run leaves in its directory: the tables, the provenance (and the reports)."""
+def scenario_name(cfg: DictConfig | dict) -> str | None:
+    """The config group choices of a Hydra app run (e.g. 'region=eu, plants=eu_announced, ...')."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None
+    choices = HydraConfig.get().runtime.choices
+    groups = [g for g in ("region", "plants", "policy", "target") if choices.get(g)]
+    return ", ".join(f"{g}={choices[g]}" for g in groups) or None
+
+
+def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | None = None) -> list[Path]:
+    """Everything a run leaves in its directory: the tables, the provenance, summary.md and, when
+    output.figures is true, the figures (skipped with one logged line if plotting libraries are
+    missing)."""
+    directory = Path(directory)
     written = write_tables(result, directory)
     written.append(write_provenance(cfg, result, directory))
+    written.append(report.write_summary(result, directory, scenario or scenario_name(cfg)))
+    if result.params.output.figures:
+        drawn, missing = figures.write_figures(result, directory)
+        written += drawn
+        if missing:
+            log.warning("figures skipped (%s not installed); install them with: %s",
+                        " and ".join(missing), figures.INSTALL_HINT)
     return written

@@ -329,8 +329,8 @@ def _mass_per_unit(key: str, value) -> float:
     for unit in ("kg", "kg/MW"):
         if quantity.check(ureg.Quantity(1, unit).dimensionality):
             mass = float(quantity.to(unit).magnitude)
-            if mass <= 0:
-                raise ConfigError(key, value, "a positive mass")
+            if not mass > 0 or not math.isfinite(mass):
+                raise ConfigError(key, value, "a positive, finite mass")
             return mass
     raise ConfigError(key, value, expected)
 
@@ -450,6 +450,9 @@ def validate(config: Mapping) -> Params:
     for key, year in (("output.sankey_year", out["sankey_year"]), ("target.year", target["year"])):
         if not top["start_year"] <= year <= top["end_year"]:
             raise ConfigError(key, year, f"a year in [{top['start_year']}, {top['end_year']}]")
+    if sections["market"]["swarf_share"] >= 1.0:
+        raise ConfigError("market.swarf_share", sections["market"]["swarf_share"],
+                          "a share in [0, 1): some feedstock must end up in magnets")
     sintering = sections["sintering"]
     return Params(
         **top,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import pint
@@ -49,6 +50,9 @@ def parse_quantity(key: str, value, unit: str, allow_bare_number: bool = False) 
     if not isinstance(quantity, ureg.Quantity):  # a bare number inside a string
         raise ConfigError(key, value, expected)
     try:
-        return float(quantity.to(CANONICAL[unit]).magnitude)
+        number = float(quantity.to(CANONICAL[unit]).magnitude)
     except pint.DimensionalityError:
         raise ConfigError(key, value, expected) from None
+    if not math.isfinite(number):
+        raise ConfigError(key, value, expected)
+    return number

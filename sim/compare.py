@@ -1,0 +1,214 @@
+"""`python -m sim compare`: run several named scenarios with common random numbers and write one
+side-by-side table (compare.md, compare.csv) and one figure (compare.png)."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from hydra.errors import HydraException, MissingConfigException
+
+from . import report
+from .report import KpiView, pct, tonnes
+from .api import CONFIG_DIR, load_config, run
+from .errors import ConfigError
+from .results import Result
+
+log = logging.getLogger(__name__)
+GROUPS = ("region", "plants", "policy", "target")
+USAGE = """python -m sim compare [GROUP=a,b,...] [OVERRIDE ...] [--out DIR] [--no-figure]
+
+Runs one scenario per combination of the comma-separated config-group options (e.g.
+policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded), each with the other overrides,
+and the same seed (common random numbers). Without a comma list it compares every policy in conf/policy."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    overrides: tuple[str, ...]
+
+
+def options(group: str) -> list[str]:
+    """The options of a config group (file names in conf/<group>), baseline first."""
+    names = sorted(path.stem for path in (CONFIG_DIR / group).glob("*.yaml"))
+    return sorted(names, key=lambda name: name != "baseline")
+
+
+def scenarios(overrides: list[str]) -> list[Scenario]:
+    """Expand comma lists of config-group options into scenarios (their product); other overrides
+    apply to every scenario."""
+    varying: list[tuple[str, list[str]]] = []
+    common: list[str] = []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key in GROUPS and "," in value:
+            varying.append((key, [v.strip() for v in value.split(",") if v.strip()]))
+        else:
+            common.append(override)
+    if not varying:
+        varying = [("policy", options("policy"))]
+    result = []
+    for values in itertools.product(*(vals for _, vals in varying)):
+        pairs = [f"{key}={value}" for (key, _), value in zip(varying, values)]
+        name = values[0] if len(values) == 1 else ", ".join(pairs)
+        result.append(Scenario(name, tuple(common + pairs)))
+    return result
+
+
+def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
+    """The headline numbers of a run as (key, label, value, kind); kind is share, mass, year or
+    text. Shares are fractions, masses in t, values as summary.md computes them."""
+    view = KpiView(result)
+    p = view.params
+    rows: list[tuple[str, str, object, str]] = []
+    labels = {"recycled_content_target_scope": "recycled content, target scope",
+              "recycled_content": "recycled content, all magnets",
+              "recycled_content_post_consumer": "post-consumer content, all magnets"}
+    years = [y for y in view.report_years() if y >= p.target.year]
+    for kpi, label in labels.items():
+        rows += [(f"{kpi}_{y}", f"{label} {y}", view(kpi, y), "share") for y in years]
+    year = p.target.year
+    rows += [
+        (f"capacity_benchmark_{year}", f"capacity benchmark {year} (capacity / consumption)",
+         view("capacity_benchmark", year), "share"),
+        ("target_met", f"target met in {year} ({pct(p.target.share)} of {p.target.metric})",
+         "yes" if view.met(year) else "no", "text"),
+        ("first_year_target_met", "first year the target is met", view.first_year_met(), "year"),
+        (f"binding_constraint_{year}", f"binding constraint {year}", str(view.binding[year]), "text"),
+        (f"scrap_export_t_{year}", f"scrap exported {year}", view("scrap_export_t", year), "mass"),
+        ("shortage_t_total", f"shortage {p.start_year}-{p.end_year}", float(view.mean["shortage_t"].sum()), "mass"),
+        ("dy_tb_recovered_t_total", f"Dy + Tb recovered {p.start_year}-{p.end_year}",
+         float(view.mean["dy_tb_recovered_t"].sum()), "mass"),
+    ]
+    return rows
+
+
+def headline(result: Result) -> dict[str, object]:
+    """The headline numbers by key (see headline_rows)."""
+    return {key: value for key, _, value, _ in headline_rows(result)}
+
+
+def format_value(value: object, kind: str, end_year: int) -> str:
+    """A headline value as summary and compare tables print it."""
+    if kind == "share":
+        return pct(float(value))
+    if kind == "mass":
+        return tonnes(float(value))
+    if kind == "year":
+        return str(value) if value is not None else f"not by {end_year}"
+    return str(value)
+
+
+def run_all(chosen: list[Scenario]) -> dict[str, Result]:
+    return {scenario.name: run(load_config(overrides=scenario.overrides)) for scenario in chosen}
+
+
+def table(results: dict[str, Result], chosen: list[Scenario]) -> pd.DataFrame:
+    """One row per scenario: its overrides and the headline numbers (shares as fractions, t)."""
+    overrides = {s.name: " ".join(s.overrides) for s in chosen}
+    rows = [{"scenario": name, "overrides": overrides[name], **headline(result)}
+            for name, result in results.items()]
+    return pd.DataFrame(rows)
+
+
+def markdown(results: dict[str, Result]) -> str:
+    """Indicators as rows, scenarios as columns, values formatted as in summary.md."""
+    names = list(results)
+    columns = {name: headline_rows(result) for name, result in results.items()}
+    first = columns[names[0]]
+    end_year = results[names[0]].params.end_year
+    lines = ["| indicator | " + " | ".join(names) + " |", "| --- | " + " | ".join("---:" for _ in names) + " |"]
+    for i, (_, label, _, kind) in enumerate(first):
+        cells = [format_value(columns[n][i][2], kind, end_year) for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def figure(results: dict[str, Result], path: Path) -> Path | None:
+    """The target metric over time per scenario, and recycled content in the target year."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    first = next(iter(results.values())).params
+    target = first.target
+    fig = Figure(figsize=(12, 4.8))
+    FigureCanvasAgg(fig)
+    over_time, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    for name, result in results.items():
+        series = result.kpis.groupby("year")[target.metric].mean()
+        over_time.plot(series.index, 100 * series.to_numpy(), label=name, linewidth=1.6)
+    over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
+    over_time.plot([target.year], [100 * target.share], "o", color="#c0392b", label=f"target {target.share:.0%}")
+    over_time.set_ylabel(f"{report.METRIC_NAMES[target.metric]} [%]")
+    over_time.set_title(f"{report.METRIC_NAMES[target.metric]}", fontsize=10)
+    over_time.grid(alpha=0.3)
+    over_time.legend(fontsize=7)
+    names = list(results)
+    post, pre = [], []
+    for result in results.values():
+        in_year = result.kpis[result.kpis["year"] == target.year]
+        post.append(100 * in_year["recycled_content_post_consumer"].mean())
+        pre.append(100 * in_year["recycled_content_pre_consumer"].mean())
+    positions = range(len(names))
+    bars.barh(positions, post, color="#8e5bc4", label="post-consumer")
+    bars.barh(positions, pre, left=post, color="#5b8cc4", label="pre-consumer (swarf)")
+    bars.set_yticks(list(positions), names, fontsize=7)
+    bars.invert_yaxis()
+    bars.set_xlabel(f"recycled content of all new magnets in {target.year} [%]")
+    bars.grid(alpha=0.3, axis="x")
+    bars.legend(fontsize=7)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.92, wspace=0.45)
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def write(results: dict[str, Result], chosen: list[Scenario], directory: Path, draw: bool = True) -> list[Path]:
+    """compare.csv, compare.md and (when matplotlib is installed and draw is true) compare.png."""
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = directory / "compare.csv", directory / "compare.md"
+    table(results, chosen).to_csv(csv_path, index=False, float_format="%.9g")
+    first = next(iter(results.values())).params
+    md_path.write_text(f"# Scenario comparison (seed {first.seed}, common random numbers)\n\n"
+                       + markdown(results) + "\nScenarios: "
+                       + "; ".join(f"{s.name}: `{' '.join(s.overrides) or 'defaults'}`" for s in chosen) + "\n")
+    written = [csv_path, md_path]
+    if draw:
+        png = figure(results, directory / "compare.png")
+        if png is None:
+            log.warning("figure skipped (matplotlib not installed); install it with: "
+                        "pip install 'ndfeb-sim[plots]'")
+        else:
+            written.append(png)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim compare", usage=USAGE)
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides; GROUP=a,b,... makes one scenario each")
+    parser.add_argument("--out", type=Path, help="output directory (default outputs/compare/<date>/<time>)")
+    parser.add_argument("--no-figure", action="store_true", help="write the tables only")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(message)s", level=logging.INFO)
+    chosen = scenarios(args.overrides)
+    try:
+        results = run_all(chosen)
+    except (ConfigError, HydraException, MissingConfigException) as error:
+        # a user mistake (bad value or unknown option): one line, no traceback
+        print(str(error).splitlines()[0], file=sys.stderr)
+        return 2
+    directory = args.out or Path("outputs", "compare", datetime.now().strftime("%Y-%m-%d"),
+                                 datetime.now().strftime("%H-%M-%S"))
+    write(results, chosen, directory, draw=not args.no_figure)
+    print(markdown(results))
+    print(f"comparison in {directory}")
+    return 0

@@ -1,0 +1,298 @@
+"""Figures of a run: PNGs drawn with matplotlib's Agg canvas and an interactive Sankey (HTML with
+plotly.js embedded). Both libraries are optional (the `plots` extra)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .results import Result
+
+INSTALL_HINT = "pip install 'ndfeb-sim[plots]' (or pip install -e '.[plots]' in a checkout)"
+END_OF_LIFE_CHAIN = ("in_use", "end_of_life", "collection", "dismantling")
+LOSS_SINKS = ("uncollected", "shredder_loss", "scrap_export", "process_loss")
+FLOW_COLOURS = {"primary": "#e6a04c", "end_of_life": "#5b8cc4", "recycled": "#3a9a5b", "loss": "#b0b0b0"}
+#: Sankey nodes: label and column. Cycles are cut by giving the loop's two ends separate nodes.
+SANKEY_NODES = {
+    "eol": ("products reaching end of life", 0), "end_of_life": ("discarded", 1),
+    "collection": ("collected", 2), "uncollected": ("not collected", 3), "dismantling": ("dismantled", 3),
+    "making_swarf": ("magnet-making swarf", 3), "imported_scrap": ("imported scrap", 3),
+    "sintering_swarf": ("re-sintering swarf", 3), "shredder_loss": ("shredded, not liberated", 4),
+    "scrap_store": ("scrap store", 4), "scrap_export": ("scrap exported", 5), "sintering": ("re-sintering", 6),
+    "primary_supply": ("primary magnets", 6), "process_loss": ("process loss", 7), "market": ("market", 7),
+    "new_products": ("new products in use", 8), "other_uses": ("other uses", 8),
+}
+N_COLUMNS = 9
+#: fast PNG compression: report generation must stay within a second of a default run
+PNG_OPTIONS = {"compress_level": 1}
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str  # node id
+    target: str  # node id
+    mass_t: float
+    kind: str  # key of FLOW_COLOURS
+
+
+def _node_id(node: str, side: str, other: str) -> str:
+    """The Sankey node of a ledger node, as the source (side='from') or target of a flow."""
+    if side == "from":
+        if node == "in_use":
+            return "eol"
+        if node == "primary_supply" and other == "scrap_store":
+            return "making_swarf"
+        if node == "sintering" and other == "scrap_store":
+            return "sintering_swarf"
+        if node == "scrap_import":
+            return "imported_scrap"
+    elif node == "in_use":
+        return "new_products"
+    return node
+
+
+def node_label(node_id: str) -> str:
+    if node_id.startswith(("hpms:", "long_loop:")):
+        route, plant = node_id.split(":", 1)
+        return f"{'HPMS' if route == 'hpms' else 'long loop'} {plant}"
+    return SANKEY_NODES[node_id][0]
+
+
+def node_column(node_id: str) -> int:
+    if node_id.startswith(("hpms:", "long_loop:")):
+        return 5
+    return SANKEY_NODES[node_id][1]
+
+
+def sankey_links(result: Result, year: int) -> list[Link]:
+    """The flows of one year between Sankey nodes [t], means over replications. Deliveries from the
+    market are split into primary and recycled magnets; other flows are summed over origins."""
+    flows = result.flows[result.flows["year"] == year]
+    replications = max(int(result.kpis["replication"].nunique()), 1)
+    recycled = flows["origin"].isin(["post_consumer", "pre_consumer"]) & (flows["from_node"] == "market")
+    flows = flows.assign(kind=np.where(recycled, "recycled", ""))
+    grouped = flows.groupby(["from_node", "to_node", "kind"], observed=True)["mass_t"].sum() / replications
+    links = []
+    for (src, dst, kind), mass in grouped.items():
+        if mass <= 0:
+            continue
+        if kind == "recycled":
+            pass  # recycled magnets delivered by the market keep their colour
+        elif dst in LOSS_SINKS:
+            kind = "loss"
+        elif src in ("primary_supply", "market") and dst != "scrap_store":
+            kind = "primary"
+        elif src in END_OF_LIFE_CHAIN:
+            kind = "end_of_life"
+        else:
+            kind = "recycled"
+        links.append(Link(_node_id(src, "from", dst), _node_id(dst, "to", src), float(mass), kind))
+    return links
+
+
+def _layout(links: list[Link]) -> dict[str, tuple[float, float, float]]:
+    """Node id -> (x, y_top, height) in axes units [0, 1], y measured downwards."""
+    nodes = sorted({n for link in links for n in (link.source, link.target)},
+                   key=lambda n: (node_column(n), list(SANKEY_NODES).index(n) if n in SANKEY_NODES else 5.5, n))
+    inflow = {n: sum(li.mass_t for li in links if li.target == n) for n in nodes}
+    outflow = {n: sum(li.mass_t for li in links if li.source == n) for n in nodes}
+    size = {n: max(inflow[n], outflow[n]) for n in nodes}
+    pad = 0.03
+    columns = [[n for n in nodes if node_column(n) == c] for c in range(N_COLUMNS)]
+    scale = min((1 - pad * (len(col) - 1)) / sum(size[n] for n in col) for col in columns if col)
+    placed = {}
+    for c, col in enumerate(columns):
+        heights = [max(size[n] * scale, 0.004) for n in col]  # keep small flows visible
+        y = (1 - sum(heights) - pad * (len(col) - 1)) / 2
+        for node, height in zip(col, heights):
+            placed[node] = (0.02 + c * 0.96 / (N_COLUMNS - 1), y, height)
+            y += height + pad
+    return placed
+
+
+def _band(x0: float, y0: float, x1: float, y1: float, thickness: tuple[float, float]):
+    """Vertices and codes of a band from (x0, y0) to (x1, y1) (tops, downwards y)."""
+    from matplotlib.path import Path as MplPath
+
+    t0, t1 = thickness
+    xm = (x0 + x1) / 2
+    top = [(x0, 1 - y0), (xm, 1 - y0), (xm, 1 - y1), (x1, 1 - y1)]
+    bottom = [(x1, 1 - y1 - t1), (xm, 1 - y1 - t1), (xm, 1 - y0 - t0), (x0, 1 - y0 - t0)]
+    vertices = top + bottom + [top[0]]
+    codes = ([MplPath.MOVETO] + [MplPath.CURVE4] * 3 + [MplPath.LINETO] + [MplPath.CURVE4] * 3
+             + [MplPath.CLOSEPOLY])
+    return MplPath(vertices, codes)
+
+
+def sankey_png(links: list[Link], year: int, path: Path) -> Path:
+    """Draw the Sankey of one year with matplotlib patches."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch, Rectangle
+
+    placed = _layout(links)
+    width = 0.012
+    heights = {n: h for n, (_, _, h) in placed.items()}
+    totals = {n: max(sum(li.mass_t for li in links if li.target == n),
+                     sum(li.mass_t for li in links if li.source == n)) for n in placed}
+    fig = Figure(figsize=(14, 7.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1.06)
+    ax.set_ylim(-0.02, 1.02)
+    out_offset = {n: 0.0 for n in placed}
+    in_offset = {n: 0.0 for n in placed}
+    for link in sorted(links, key=lambda li: (placed[li.source][1], placed[li.target][1])):
+        xs, ys, _ = placed[link.source]
+        xt, yt, _ = placed[link.target]
+        t_out = heights[link.source] * link.mass_t / totals[link.source]
+        t_in = heights[link.target] * link.mass_t / totals[link.target]
+        band = _band(xs + width, ys + out_offset[link.source], xt, yt + in_offset[link.target], (t_out, t_in))
+        ax.add_patch(PathPatch(band, facecolor=FLOW_COLOURS[link.kind], alpha=0.55, linewidth=0))
+        out_offset[link.source] += t_out
+        in_offset[link.target] += t_in
+    for node, (x, y, height) in placed.items():
+        ax.add_patch(Rectangle((x, 1 - y - height), width, height, facecolor="#333333"))
+        ax.text(x + width + 0.004, 1 - y - height / 2, f"{node_label(node)}\n{totals[node]:,.0f} t",
+                fontsize=7, va="center", ha="left")
+    fig.suptitle(f"NdFeB magnet flows in {year} [t]: end-of-life chain, recycling and supply", fontsize=11)
+    handles = [Rectangle((0, 0), 1, 1, facecolor=c, alpha=0.55) for c in FLOW_COLOURS.values()]
+    ax.legend(handles, ["primary magnets", "end-of-life products", "scrap and recycled", "losses"],
+              loc="lower left", fontsize=8, frameon=False, ncol=4)
+    fig.savefig(path, dpi=100, pil_kwargs=PNG_OPTIONS)
+    return path
+
+
+def installed(module: str) -> bool:
+    """Whether an optional plotting library can be imported (found without importing it)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _plotly_js() -> str | None:
+    """plotly.js shipped with the plotly package, read without importing plotly (fast)."""
+    if not installed("plotly"):
+        return None
+    spec = importlib.util.find_spec("plotly")
+    if not spec.submodule_search_locations:
+        return None
+    script = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "plotly.min.js"
+    return script.read_text(encoding="utf-8") if script.exists() else None
+
+
+def sankey_html(links: list[Link], year: int, path: Path) -> Path | None:
+    """An interactive Sankey that works offline (plotly.js inlined); None without plotly."""
+    script = _plotly_js()
+    if script is None:
+        return None
+    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=lambda n: (node_column(n), n))
+    index = {n: i for i, n in enumerate(nodes)}
+    trace = {
+        "type": "sankey", "arrangement": "snap", "valueformat": ",.0f", "valuesuffix": " t",
+        "node": {"label": [node_label(n) for n in nodes], "pad": 14, "color": "#555555"},
+        "link": {"source": [index[li.source] for li in links], "target": [index[li.target] for li in links],
+                 "value": [round(li.mass_t, 3) for li in links],
+                 "color": [FLOW_COLOURS[li.kind] + "99" for li in links]},
+    }
+    layout = {"title": {"text": f"NdFeB magnet flows in {year} [t]"}, "font": {"size": 12}}
+    data = json.dumps([trace]).replace("</", "<\\/")
+    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>NdFeB flows {year}</title>\n<script>{script}</script></head>\n"
+            "<body><div id=\"sankey\" style=\"width:100%;height:92vh\"></div>\n"
+            f"<script>Plotly.newPlot(\"sankey\", {data}, {json.dumps(layout)}, {{responsive: true}});</script>"
+            "\n</body></html>\n")
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def recycled_content_png(result: Result, path: Path) -> Path:
+    """Recycled content of new magnets against the target, with P5-P95 bands when stochastic."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    p = result.params
+    quantiles = result.kpi_quantiles
+    banded = result.kpis["replication"].nunique() > 1
+    fig = Figure(figsize=(8, 4.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    # the target-scope line is drawn wide underneath: it equals the all-magnets line under
+    # proportional allocation and must stay visible
+    lines = [("recycled_content_target_scope", "target scope (EV motors, wind): all recycled", "#3a9a5b", "-", 4.5),
+             ("recycled_content", "all new magnets: all recycled", "#5b8cc4", "-", 1.6),
+             ("recycled_content_post_consumer", "all new magnets: post-consumer", "#8e5bc4", "-", 1.6),
+             ("capacity_benchmark", "capacity benchmark (output capacity / consumption)", "#777777", "--", 1.4)]
+    for kpi, label, colour, style, width in lines:
+        rows = quantiles[quantiles["kpi"] == kpi].sort_values("year")
+        ax.plot(rows["year"], 100 * rows["mean"], style, color=colour, label=label, linewidth=width,
+                alpha=0.6 if width > 2 else 1.0)
+        if banded:
+            ax.fill_between(rows["year"], 100 * rows["p5"], 100 * rows["p95"], color=colour, alpha=0.2, linewidth=0)
+    ax.axhline(100 * p.target.share, color="#c0392b", linestyle=":", linewidth=1.2)
+    ax.plot([p.target.year], [100 * p.target.share], "o", color="#c0392b",
+            label=f"target {p.target.share:.0%} by {p.target.year} ({p.target.metric})")
+    ax.set_xlim(p.start_year, p.end_year)
+    ax.set_ylim(0, max(100 * p.target.share * 1.6, ax.get_ylim()[1] * 1.3))  # room for the legend
+    ax.set_ylabel("share of new magnets [%]")
+    ax.set_title("Recycled content of new EU magnets" + (" (mean, P5-P95)" if banded else ""), fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7.5, loc="upper right")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.93)  # fixed margins: no layout pass
+    fig.savefig(path, dpi=100, pil_kwargs=PNG_OPTIONS)
+    return path
+
+
+def eol_by_segment_png(result: Result, path: Path) -> Path:
+    """End-of-life arising by segment [kt/yr], stacked."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    p = result.params
+    flows = result.flows
+    rows = flows[(flows["from_node"] == "in_use") & (flows["to_node"] == "end_of_life")]
+    replications = max(int(result.kpis["replication"].nunique()), 1)
+    table = rows.pivot_table(index="year", columns="segment", values="mass_t", aggfunc="sum", observed=True)
+    table = table.reindex(index=list(p.years), columns=list(p.segment_names)).fillna(0.0) / replications / 1e3
+    fig = Figure(figsize=(8, 4.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    colours = [_tab20(i) for i in range(len(table.columns))]
+    ax.stackplot(table.index, table.to_numpy().T, labels=table.columns, colors=colours, alpha=0.9)
+    ax.set_xlim(p.start_year, p.end_year)
+    ax.set_ylabel("NdFeB reaching end of life [kt/yr]")
+    ax.set_title("End-of-life NdFeB arising by segment", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.93)
+    fig.savefig(path, dpi=100, pil_kwargs=PNG_OPTIONS)
+    return path
+
+
+def _tab20(i: int):
+    from matplotlib import colormaps
+
+    return colormaps["tab20"](np.linspace(0, 1, 20)[i % 20])
+
+
+def write_figures(result: Result, directory: Path) -> tuple[list[Path], list[str]]:
+    """Write the figures a library allows; return (paths written, names of missing libraries)."""
+    directory = Path(directory)
+    year = result.params.output.sankey_year
+    links = sankey_links(result, year)
+    written, missing = [], []
+    html = sankey_html(links, year, directory / f"sankey_{year}.html")
+    if html is None:
+        missing.append("plotly")
+    else:
+        written.append(html)
+    if not installed("matplotlib"):
+        missing.insert(0, "matplotlib")
+        return written, missing
+    written += [recycled_content_png(result, directory / "recycled_content.png"),
+                eol_by_segment_png(result, directory / "eol_arising_by_segment.png"),
+                sankey_png(links, year, directory / f"sankey_{year}.png")]
+    return written, missing

@@ -1,0 +1,358 @@
+"""summary.md: the headline answers of a run as Markdown tables a policy analyst can paste.
+
+Numbers come from the KPI and flow tables (means over replications, P5-P95 in stochastic mode).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .kpis import CAPACITY_BOUND
+from .results import Result
+
+#: what each binding constraint means for a reader of the summary
+BINDING_MEANING = {
+    "collection": "uncollected end-of-life products were the largest loss plants could have used",
+    "liberation": "magnets shredded instead of removed were the largest loss plants could have used",
+    "export": "exported scrap was the largest loss plants could have used",
+    "feed": "plants had spare capacity that even full collection, liberation and no exports could not fill",
+    "capacity": f"plants ran at {CAPACITY_BOUND:.0%} of capacity or more (or there were none)",
+}
+METRIC_NAMES = {
+    "recycled_content_target_scope": "recycled content in EV motors and wind generators",
+    "recycled_content": "recycled content in all new magnets",
+    "recycled_content_post_consumer": "post-consumer recycled content in all new magnets",
+}
+
+
+def pct(share: float) -> str:
+    """A share as a percentage with two decimals, e.g. '5.43 %'."""
+    return f"{100 * share:.2f} %"
+
+
+def tonnes(mass_t: float) -> str:
+    """A mass [t] rounded to the tonne with thousands separators, e.g. '1,629 t'."""
+    return f"{mass_t:,.0f} t"
+
+
+class KpiView:
+    """Central value (mean over replications) and P5-P95 band of each KPI by year."""
+
+    def __init__(self, result: Result):
+        self.result = result
+        self.params = result.params
+        kpis = result.kpis
+        self.replications = int(kpis["replication"].nunique())
+        quantiles = result.kpi_quantiles
+        self.mean = quantiles.pivot(index="year", columns="kpi", values="mean")
+        self.p5 = quantiles.pivot(index="year", columns="kpi", values="p5")
+        self.p95 = quantiles.pivot(index="year", columns="kpi", values="p95")
+        # binding constraint: the most frequent value over replications
+        self.binding = kpis.groupby("year")["binding_constraint"].agg(lambda s: s.value_counts().index[0])
+        self.met_share = kpis.groupby("year")["target_met"].mean()  # share of replications meeting it
+
+    def __call__(self, kpi: str, year: int) -> float:
+        return float(self.mean.at[year, kpi])
+
+    def _spread(self, kpi: str, year: int) -> bool:
+        """Whether replications differ (a band is worth printing)."""
+        return self.replications > 1 and self.p95.at[year, kpi] - self.p5.at[year, kpi] > 1e-9 * (
+            1 + abs(self.mean.at[year, kpi]))
+
+    def share(self, kpi: str, year: int) -> str:
+        """A share KPI formatted, with its P5-P95 band when there are several replications."""
+        text = pct(self(kpi, year))
+        if self._spread(kpi, year):
+            text += f" ({100 * self.p5.at[year, kpi]:.2f}-{100 * self.p95.at[year, kpi]:.2f})"
+        return text
+
+    def mass(self, kpi: str, year: int) -> str:
+        text = tonnes(self(kpi, year))
+        if self._spread(kpi, year):
+            text += f" ({self.p5.at[year, kpi]:,.0f}-{self.p95.at[year, kpi]:,.0f})"
+        return text
+
+    def met(self, year: int) -> bool:
+        """Whether the target metric (mean over replications) reaches the target share in `year`;
+        the same rule as the sweep table and the per-year `target_met` KPI."""
+        target = self.params.target
+        return bool(self(target.metric, year) >= target.share - 1e-12)
+
+    def first_year_met(self) -> int | None:
+        met = [y for y in self.params.years if self.met(y)]
+        return met[0] if met else None
+
+    def report_years(self) -> list[int]:
+        """Start year, target year and five years later, as far as the run reaches."""
+        p = self.params
+        wanted = [p.start_year, p.target.year, p.target.year + 5]
+        return sorted({y for y in wanted if p.start_year <= y <= p.end_year})
+
+
+def flow_t(result: Result, year: int, sources, targets, segments=None) -> float:
+    """Annual flow from any of `sources` to any of `targets` (optionally only some segments) [t],
+    mean over replications."""
+    flows = result.flows
+    rows = flows[(flows["year"] == year) & flows["from_node"].isin(sources) & flows["to_node"].isin(targets)]
+    if segments is not None:
+        rows = rows[rows["segment"].isin(segments)]
+    return float(rows["mass_t"].sum()) / max(result.kpis["replication"].nunique(), 1)
+
+
+def target_scope_delivered_t(result: Result, year: int) -> float:
+    """New magnets delivered to target-scope segments in `year` [t]."""
+    scope = [s.name for s in result.params.segments if s.in_target_scope]
+    return flow_t(result, year, ["market"], ["in_use"], scope)
+
+
+def best_plant_yield(result: Result) -> float:
+    """Magnet output per feed of the best route among the plants (HPMS includes re-sintering)."""
+    p = result.params
+    yields = [plant.process_yield * (p.sintering.process_yield if plant.route == "hpms" else 1.0)
+              for plant in p.plants]
+    return max(yields, default=0.0)
+
+
+def plant_capacity_t(result: Result, plant, year: int) -> float:
+    """Feed the plant could take in `year` [t]: its schedule, for HPMS capped by its vessels."""
+    scheduled = float(plant.capacity.at(year))
+    if plant.route == "hpms":
+        scheduled = min(scheduled, plant.physical_capacity())
+    return scheduled / 1e3
+
+
+def binding_periods(view: KpiView) -> list[tuple[str, str]]:
+    """Runs of years with the same binding constraint: [('2026-2049', 'liberation'), ...]."""
+    periods = []
+    years = list(view.binding.index)
+    start = years[0]
+    for previous, year in zip(years, years[1:] + [None]):
+        if year is None or view.binding[year] != view.binding[previous]:
+            span = str(start) if start == previous else f"{start}-{previous}"
+            periods.append((span, str(view.binding[previous])))
+            start = year
+    return periods
+
+
+def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> list[str]:
+    """Markdown table lines; the first `text_columns` left-aligned, the numbers right-aligned."""
+    rules = ["---" if i < text_columns else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rules) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _answers(view: KpiView, result: Result) -> list[str]:
+    p = view.params
+    year, later = p.target.year, p.target.year + 5
+    target = p.target
+    met = view.first_year_met()
+    lines = ["## Answers", ""]
+    content = (f"- In {year}, recycled material makes up **{view.share('recycled_content_target_scope', year)}** "
+               f"of new magnets for EV motors and wind generators (the target scope) and "
+               f"**{view.share('recycled_content', year)}** of all new EU magnets; "
+               f"{view.share('recycled_content_post_consumer', year)} is post-consumer")
+    if later <= p.end_year:
+        content += (f". In {later}: {view.share('recycled_content_target_scope', later)} (target scope), "
+                    f"{view.share('recycled_content', later)} (all magnets)")
+    lines.append(content + ".")
+    verdict = "met" if view.met(year) else "not met"
+    lines.append(f"- Target ({target.label}): {METRIC_NAMES[target.metric]} is "
+                 f"{view.share(target.metric, year)} in {year}, **{verdict}** against {pct(target.share)}; "
+                 f"first met: **{met if met is not None else f'not by {p.end_year}'}**.")
+    benchmark = view("capacity_benchmark", year)
+    lines.append(f"- CRMA capacity benchmark (recycling output capacity / annual magnet consumption, "
+                 f"25 % by 2030, an aggregate benchmark, not a content rule): {view.share('capacity_benchmark', year)} "
+                 f"in {year}, **{'reached' if benchmark >= 0.25 else 'not reached'}**.")
+    binding = view.binding[year]
+    lines.append(f"- What limits recycled supply in {year}: **{binding}** ({BINDING_MEANING[binding]}).")
+    if view.replications > 1:
+        lines.append(f"- Values are means over {view.replications} replications, P5-P95 in brackets; the "
+                     f"target is met in {year} in {view.met_share[year]:.0%} of the replications.")
+    return lines + [""]
+
+
+def _content_table(view: KpiView) -> list[str]:
+    years = view.report_years()
+    p = view.params
+    rows = [
+        ["target scope (EV motors, wind generators): all recycled",
+         *[view.share("recycled_content_target_scope", y) for y in years]],
+        ["target scope: post-consumer", *[view.share("recycled_content_target_scope_post_consumer", y) for y in years]],
+        ["all new magnets: all recycled", *[view.share("recycled_content", y) for y in years]],
+        ["all new magnets: post-consumer", *[view.share("recycled_content_post_consumer", y) for y in years]],
+        ["all new magnets: pre-consumer (swarf)", *[view.share("recycled_content_pre_consumer", y) for y in years]],
+        [f"target met ({pct(p.target.share)} of {p.target.metric})",
+         *["yes" if view.met(y) else "no" for y in years]],
+        ["capacity benchmark: recycling output capacity / consumption (CRMA 25 %)",
+         *[view.share("capacity_benchmark", y) for y in years]],
+        ["magnet demand", *[view.mass("demand_t", y) for y in years]],
+        ["recycled magnets supplied", *[view.mass("recycled_supply_t", y) for y in years]],
+        ["primary magnets supplied", *[view.mass("primary_supply_t", y) for y in years]],
+        ["shortage (primary supply short)", *[view.mass("shortage_t", y) for y in years]],
+    ]
+    return ["## Recycled content of new magnets", "", *_table(["indicator", *map(str, years)], rows)]
+
+
+def _gap_table(view: KpiView, result: Result) -> list[str]:
+    p = view.params
+    year = p.target.year
+    demand = view("demand_t", year)
+    scope = target_scope_delivered_t(result, year)
+    base = scope if p.target.metric == "recycled_content_target_scope" else view("delivered_t", year)
+    needed = p.target.share * base
+    achieved = view(p.target.metric, year) * base
+    swarf = flow_t(result, year, ["primary_supply", "scrap_import"], ["scrap_store"])  # pre-consumer scrap
+    ceiling = (view("eol_arising_t", year) + swarf) * best_plant_yield(result)
+    rows = [
+        ["magnet demand, all uses", tonnes(demand)],
+        ["new magnets in the target scope (EV motors, wind generators)", tonnes(scope)],
+        [f"recycled magnets needed for the target ({pct(p.target.share)})", tonnes(needed)],
+        ["recycled magnets counted toward the target", tonnes(achieved)],
+        ["gap", tonnes(max(needed - achieved, 0.0))],
+        ["magnets reaching end of life (EoL arising)", tonnes(view("eol_arising_t", year))],
+        ["pre-consumer scrap (swarf, imports) into the scrap store", tonnes(swarf)],
+        [f"ceiling: all of both recycled at the best plant yield ({pct(best_plant_yield(result))})", tonnes(ceiling)],
+        ["recycling output capacity (all plants)", tonnes(view("recycling_output_capacity_t", year))],
+    ]
+    share = ceiling / base if base > 0 else 0.0
+    note = (f"Even if every magnet reaching end of life in {year} and all swarf were collected, liberated, kept "
+            f"in the EU, recycled and sent to the target's base, recycled magnets would cover at most "
+            f"{pct(share)} of it.")
+    return [f"## What it would take ({year})", "", *_table(["quantity", str(year)], rows), note, ""]
+
+
+def _binding_table(view: KpiView) -> list[str]:
+    rows = [[span, name, BINDING_MEANING[name]] for span, name in binding_periods(view)]
+    return ["## Binding constraint", "", *_table(["years", "binding constraint", "meaning"], rows, 3)]
+
+
+def _losses_table(view: KpiView) -> list[str]:
+    years = [y for y in view.report_years() if y >= view.params.target.year]
+    year = years[0]
+    arising = view("eol_arising_t", year)
+    stages = [
+        ("magnets reaching end of life (EoL arising)", "eol_arising_t"),
+        ("discarded (EoL arising minus net hoarding)", "discarded_t"),
+        ("lost: not collected", "uncollected_t"),
+        ("lost: shredded, not liberated", "shredder_loss_t"),
+        ("liberated to the scrap store", "liberated_t"),
+        ("lost: scrap exported (incl. swarf)", "scrap_export_t"),
+        ("lost: process losses in plants and re-sintering", "process_loss_t"),
+        ("recycled magnets produced", "recycled_output_t"),
+        ("scrap held in the store at year end", "scrap_inventory_t"),
+    ]
+    rows = []
+    for label, kpi in stages:
+        share = view(kpi, year) / arising if arising > 0 else 0.0
+        rows.append([label, *[view.mass(kpi, y) for y in years], pct(share)])
+    header = ["stage", *map(str, years), f"share of {year} EoL arising"]
+    note = ("Exports and process losses include pre-consumer swarf, so their shares of EoL arising "
+            "can exceed what post-consumer material alone would give.")
+    return ["## Losses along the chain", "", *_table(header, rows), note, ""]
+
+
+def _plants_table(view: KpiView, result: Result) -> list[str]:
+    years = [y for y in view.report_years() if y >= view.params.target.year]
+    year = years[0]
+    if not view.params.plants:
+        return ["## Recycling plants", "", "No recycling plants in this scenario.", ""]
+    rows = []
+    for plant in view.params.plants:
+        rows.append([plant.name, plant.route, tonnes(plant_capacity_t(result, plant, year)),
+                     tonnes(flow_t(result, year, ["scrap_store"], [plant.node])),
+                     *[view.share(f"utilisation:{plant.name}", y) for y in years]])
+    header = ["plant", "route", f"feed capacity {year}", f"feed {year}", *[f"utilisation {y}" for y in years]]
+    return ["## Recycling plants", "", *_table(header, rows, 2)]
+
+
+def _heavy_table(view: KpiView) -> list[str]:
+    p = view.params
+    years = [y for y in view.report_years() if y >= p.target.year]
+    total = float(view.mean["dy_tb_recovered_t"].sum())
+    rows = [["Dy + Tb in recycled magnets", *[view.mass("dy_tb_recovered_t", y) for y in years], tonnes(total)]]
+    return ["## Heavy rare earths recovered", "",
+            *_table(["element", *map(str, years), f"{p.start_year}-{p.end_year} total"], rows)]
+
+
+def _trajectory_table(view: KpiView) -> list[str]:
+    p = view.params
+    years = sorted({*range(p.start_year, p.end_year + 1, 5), p.end_year})
+    rows = [[str(y), view.mass("demand_t", y), view.mass("recycled_supply_t", y),
+             view.share("recycled_content_target_scope", y), view.share("recycled_content", y),
+             view.share("recycled_content_post_consumer", y), view.share("capacity_benchmark", y),
+             str(view.binding[y])] for y in years]
+    header = ["year", "demand", "recycled supply", "target scope", "all magnets", "post-consumer",
+              "capacity benchmark", "binding"]
+    return ["## Trajectory", "", *_table(header, rows)]
+
+
+def _segments_table(view: KpiView, result: Result) -> list[str]:
+    """Where end-of-life magnets come from and how much of them dismantling liberates."""
+    years = view.report_years()
+    year = view.params.target.year
+    flows = result.flows
+    replications = view.replications
+
+    def by_segment(src: str, dst: str) -> pd.DataFrame:
+        rows = flows[(flows["from_node"] == src) & (flows["to_node"] == dst)]
+        table = rows.pivot_table(index="segment", columns="year", values="mass_t", aggfunc="sum", observed=True)
+        return table.reindex(index=list(view.params.segment_names), columns=years).fillna(0.0) / replications
+
+    arising, liberated = by_segment("in_use", "end_of_life"), by_segment("dismantling", "scrap_store")
+    rows = [[name, *[tonnes(arising.at[name, y]) for y in years], tonnes(liberated.at[name, year])]
+            for name in view.params.segment_names]
+    rows.append(["all segments", *[tonnes(arising[y].sum()) for y in years], tonnes(liberated[year].sum())])
+    header = ["segment", *[f"EoL arising {y}" for y in years], f"liberated {year}"]
+    return ["## End-of-life magnets by segment", "", *_table(header, rows)]
+
+
+def _definitions(view: KpiView) -> list[str]:
+    p = view.params
+    allocation = ("preferential: recycled magnets go to the target scope first"
+                  if p.policy.allocation == "preferential" or p.policy.mandate_share is not None
+                  else "proportional: recycled magnets go pro rata to all uses")
+    mandate = ("" if p.policy.mandate_share is None else
+               f" A magnet mandate of {pct(p.policy.mandate_share)} applies from {p.policy.mandate_from}"
+               " (hypothetical; preferential allocation from then on).")
+    return [
+        "## Definitions", "",
+        "- **Recycled-content target** (compared with `target_met`): the recycled share of new magnets "
+        f"measured by `{p.target.metric}`. The 25 % comes from Reg. (EU) 2024/1252 (CRMA), where it is an "
+        "aggregate recycling-capacity benchmark for strategic raw materials; applying it to magnet content "
+        "is a proxy. The regulation leaves magnet recycled-content minimums to a later act.",
+        "- **Capacity benchmark** (`capacity_benchmark`): the magnets all recycling plants could make at "
+        "full capacity divided by annual magnet consumption, the CRMA's own 25 % measure.",
+        "- **Post-consumer**: from end-of-life products; **pre-consumer**: swarf of magnet making and "
+        "re-sintering. The CRMA disclosure rule counts post-consumer material only.",
+        f"- Allocation of recycled magnets: {allocation}.{mandate}", "",
+    ]
+
+
+def render(result: Result, scenario: str | None = None) -> str:
+    """The text of summary.md."""
+    view = KpiView(result)
+    p = view.params
+    title = f"# Recycled NdFeB in new EU magnets: {p.policy.name} policy"
+    mode = p.mode if view.replications == 1 else f"{p.mode}, {view.replications} replications"
+    plants = ", ".join(plant.name for plant in p.plants) or "none"
+    lines = [title, "",
+             f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
+             f"seed {p.seed}. Plants: {plants}.", ""]
+    for part in (_answers(view, result), _content_table(view), _gap_table(view, result), _binding_table(view),
+                 _losses_table(view), _segments_table(view, result), _plants_table(view, result),
+                 _heavy_table(view), _trajectory_table(view), _definitions(view)):
+        lines += part
+    lines.append("Tables: flows.csv, stocks.csv, kpis.csv, kpi_quantiles.csv; provenance.json records the "
+                 "resolved config, seed and version.")
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(result: Result, directory: Path, scenario: str | None = None) -> Path:
+    """Write summary.md into the run directory."""
+    path = Path(directory) / "summary.md"
+    path.write_text(render(result, scenario))
+    return path
+

@@ -1,0 +1,256 @@
+"""Sweeps: the record each job of a multirun leaves, the sweep table built from those records, and
+the commands to rebuild the table, resume a sweep and draw its heatmap (`python -m sim.sweep`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
+
+from .api import run
+from .errors import ConfigError
+from .results import Result
+
+#: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
+RECORD = "job.json"
+#: the sweep table at the sweep directory root, as sweep.csv and sweep.parquet
+TABLE = "sweep"
+#: headline KPIs of the table, all in the target year unless the name says otherwise
+HEADLINE = ("target_year", "target_share", "target_metric", "recycled_content",
+            "recycled_content_post_consumer", "recycled_content_target_scope", "target_met",
+            "first_year_target_met", "binding_constraint", "shortage_t")
+#: job output in a sweep: the record only, or also every table and figure of a single run
+JOB_OUTPUTS = ("summary", "full")
+
+_parser = OverridesParser.create()
+
+
+def parameters(overrides: Iterable[str]) -> dict[str, Any]:
+    """The value of each override of a job by its key: `policy=baseline` gives {"policy": "baseline"},
+    `+sweep=x` gives {"sweep": "x"}; lists and mappings keep their override text."""
+    values = {}
+    for override in _parser.parse_overrides(list(overrides)):
+        key = override.key_or_group if override.package is None else f"{override.key_or_group}@{override.package}"
+        value = None if override.is_delete() else override.value()
+        if not (value is None or isinstance(value, (bool, int, float, str))):
+            value = override.get_value_element_as_str()
+        values[key] = value
+    return values
+
+
+def headline(result: Result) -> dict[str, Any]:
+    """The sweep table's KPIs of one run: values in the target year (means over replications in
+    stochastic mode), the first year the target metric reaches the target share, what binds."""
+    target = result.params.target
+    kpis = result.kpis
+    metric = kpis.groupby("year")[target.metric].mean()
+    # the same tolerance as the per-year `target_met` KPI
+    met_years = metric.index[metric >= target.share - 1e-12]
+    in_year = kpis[kpis["year"] == target.year]
+    row: dict[str, Any] = {"target_year": target.year, "target_share": target.share, "target_metric": target.metric}
+    for name in ("recycled_content", "recycled_content_post_consumer", "recycled_content_target_scope"):
+        row[name] = float(in_year[name].mean())
+    row["target_met"] = bool(target.year in met_years)
+    row["first_year_target_met"] = int(met_years.min()) if len(met_years) else None
+    row["binding_constraint"] = str(in_year["binding_constraint"].mode().iloc[0])
+    row["shortage_t"] = float(in_year["shortage_t"].mean())
+    return row
+
+
+def describe(error: BaseException) -> str:
+    """One line for the table's `error` column: the ConfigError text, or the type and message."""
+    if isinstance(error, ConfigError):
+        text = str(error)
+    else:
+        # Hydra appends the whole config search path to a missing-option message
+        text = f"{type(error).__name__}: {str(error).split('Config search path')[0]}"
+        if error.__cause__ is not None:
+            text += f" ({str(error.__cause__).splitlines()[0]})"
+    return " ".join(text.split())
+
+
+def write_record(directory: Path, job: int, overrides: Iterable[str], status: str, error: str | None = None,
+                 result: Result | None = None) -> Path:
+    """Write the job's record; the write is atomic, so a job interrupted half-way leaves none."""
+    overrides = list(overrides)
+    record = {
+        "job": job,
+        "overrides": overrides,
+        "parameters": parameters(overrides),
+        "status": status,
+        "error": error,
+        "headline": headline(result) if result is not None else {},
+        "kpis": result.kpis.to_dict(orient="split", index=False) if result is not None else None,
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / RECORD
+    partial = directory / f"{RECORD}.partial"
+    partial.write_text(json.dumps(record, default=_plain))
+    partial.replace(path)
+    return path
+
+
+def _plain(value):
+    """numpy scalars in the KPI table as JSON numbers; non-finite numbers as null."""
+    if isinstance(value, np.generic):
+        value = value.item()
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def read_record(directory: Path) -> dict | None:
+    path = directory / RECORD
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def completed(directory: Path, overrides: Iterable[str]) -> bool:
+    """Whether the job directory holds a successful record of exactly these overrides."""
+    record = read_record(directory)
+    return record is not None and record["status"] == "ok" and record["overrides"] == list(overrides)
+
+
+def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iterable[str],
+              job_output: str = "summary") -> str | None:
+    """Run one point of a sweep and record it; a failure (bad input, or any error of the run) is
+    recorded as `failed` with its message instead of stopping the sweep. Returns that message, or
+    None when the point ran."""
+    try:
+        result = run(cfg, workers=1)  # the sweep already runs one job per core
+        if job_output == "full":
+            from .outputs import write_run
+            write_run(cfg, result, directory)
+    except Exception as error:
+        message = describe(error)
+        write_record(directory, job, overrides, "failed", message)
+        return message
+    write_record(directory, job, overrides, "ok", result=result)
+    return None
+
+
+def job_output(hydra_cfg: DictConfig) -> str:
+    """hydra.sweeper.job_output of the ndfeb sweeper; other sweepers get the summary record only."""
+    chosen = OmegaConf.select(hydra_cfg, "sweeper.job_output", default="summary")
+    if chosen not in JOB_OUTPUTS:
+        raise ConfigError("hydra.sweeper.job_output", chosen, f"one of {', '.join(JOB_OUTPUTS)}")
+    return chosen
+
+
+def run_hydra_job(cfg: DictConfig, directory: Path, hydra_cfg: DictConfig) -> str | None:
+    """A sweep job started by any Hydra launcher (basic, Ray, submitit): run and record the point."""
+    return run_point(cfg, directory, int(hydra_cfg.job.num), list(hydra_cfg.overrides.task), job_output(hydra_cfg))
+
+
+# --- the sweep table -----------------------------------------------------------------------------
+
+
+def table(sweep_dir: Path) -> pd.DataFrame:
+    """The sweep table from the job records under `sweep_dir`: one row per job, in job order."""
+    records = [json.loads(path.read_text()) for path in Path(sweep_dir).rglob(RECORD)]
+    records.sort(key=lambda r: r["job"])
+    swept = list(dict.fromkeys(key for r in records for key in r["parameters"]))
+    clash = set(swept) & {"job", "status", "error", *HEADLINE}
+    if clash:
+        raise ValueError(f"swept keys {sorted(clash)} clash with sweep table columns")
+    rows = [{"job": r["job"], **r["parameters"], "status": r["status"], "error": r["error"], **r["headline"]}
+            for r in records]
+    frame = pd.DataFrame(rows, columns=["job", *swept, "status", "error", *HEADLINE])
+    for key in swept:
+        # a column mixing numbers and text (e.g. `x=1,abc`) is kept as text, which Parquet can store
+        kinds = {type(v) for v in frame[key] if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        if len(kinds) > 1 and not kinds <= {int, float}:
+            frame[key] = frame[key].map(lambda v: None if v is None else str(v))
+    frame["job"] = frame["job"].astype("int64")
+    frame["first_year_target_met"] = frame["first_year_target_met"].astype("Int64")
+    frame["target_year"] = frame["target_year"].astype("Int64")
+    frame["target_met"] = frame["target_met"].astype("boolean")
+    for name in ("target_share", "recycled_content", "recycled_content_post_consumer",
+                 "recycled_content_target_scope", "shortage_t"):
+        frame[name] = frame[name].astype("float64")
+    for name in ("status", "error", "target_metric", "binding_constraint"):
+        frame[name] = frame[name].astype("object")
+    return frame
+
+
+def write_table(sweep_dir: Path) -> pd.DataFrame:
+    """Rebuild sweep.csv and sweep.parquet at the sweep directory root from the job records."""
+    sweep_dir = Path(sweep_dir)
+    frame = table(sweep_dir)
+    frame.to_csv(sweep_dir / f"{TABLE}.csv", index=False, float_format="%.9g")
+    frame.to_parquet(sweep_dir / f"{TABLE}.parquet", index=False)
+    return frame
+
+
+def summary(frame: pd.DataFrame, sweep_dir: Path) -> str:
+    """What a user reads at the end of a sweep: job counts, the failed jobs, where the table is."""
+    failed = frame[frame["status"] != "ok"]
+    lines = [f"sweep: {len(frame)} jobs, {len(frame) - len(failed)} ok, {len(failed)} failed; "
+             f"table: {Path(sweep_dir) / (TABLE + '.csv')}"]
+    for _, row in failed.head(5).iterrows():
+        lines.append(f"  job {row['job']} failed: {row['error']}")
+    if len(failed) > 5:
+        lines.append(f"  ... and {len(failed) - 5} more (see the error column)")
+    if len(failed):
+        lines.append(f"{len(failed)} of {len(frame)} jobs failed")
+    return "\n".join(lines)
+
+
+def report(sweep_dir: Path) -> int:
+    """Write the table, print the summary; the exit code is 1 when any job failed."""
+    frame = write_table(sweep_dir)
+    text = summary(frame, sweep_dir)
+    print(text, file=sys.stderr if (frame["status"] != "ok").any() else sys.stdout)
+    return int((frame["status"] != "ok").any())
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def resume_command(sweep_dir: Path) -> list[str]:
+    """The `python -m sim -m ...` command that reruns a sweep into its own directory (from the
+    multirun.yaml the sweeper saved there); completed jobs are then skipped."""
+    saved = OmegaConf.load(Path(sweep_dir) / "multirun.yaml")
+    task = list(saved.hydra.overrides.task)
+    hydra = [o for o in saved.hydra.overrides.hydra
+             if o.split("=", 1)[0] not in ("hydra.mode", "hydra.sweep.dir")]
+    return [sys.executable, "-m", "sim", "-m", *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    aggregate = commands.add_parser("aggregate", help="rebuild sweep.csv/.parquet from the job directories")
+    aggregate.add_argument("sweep_dir", type=Path)
+    resume = commands.add_parser("resume", help="rerun a sweep into its directory, skipping completed jobs")
+    resume.add_argument("sweep_dir", type=Path)
+    heatmap = commands.add_parser("heatmap", help="heatmap of a KPI over two swept parameters")
+    heatmap.add_argument("sweep_dir", type=Path)
+    heatmap.add_argument("--x", help="swept parameter on the x axis (default: the first that varies)")
+    heatmap.add_argument("--y", help="swept parameter on the y axis (default: the second that varies)")
+    heatmap.add_argument("--kpi", help="table column to colour by (default: the target metric)")
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        parser.error(f"no sweep directory {args.sweep_dir}")
+    if args.command == "aggregate":
+        return report(args.sweep_dir)
+    if args.command == "resume":
+        return subprocess.run(resume_command(args.sweep_dir)).returncode
+    from .sweep_figures import heatmap as draw
+    path = draw(table(args.sweep_dir), args.sweep_dir, x=args.x, y=args.y, kpi=args.kpi)
+    print(f"heatmap in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
