@@ -15,18 +15,19 @@ import pandas as pd
 from hydra.errors import HydraException, MissingConfigException
 
 from . import report
-from .report import KpiView, pct, tonnes
 from .api import CONFIG_DIR, load_config, run
 from .errors import ConfigError
+from .report import KpiView, pct, tonnes
 from .results import Result
 
 log = logging.getLogger(__name__)
 GROUPS = ("region", "plants", "policy", "target")
-USAGE = """python -m sim compare [GROUP=a,b,...] [OVERRIDE ...] [--out DIR] [--no-figure]
+USAGE = """python -m sim compare [KEY=a,b,...] [OVERRIDE ...] [--out DIR] [--no-figure]
 
-Runs one scenario per combination of the comma-separated config-group options (e.g.
-policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded), each with the other overrides,
-and the same seed (common random numbers). Without a comma list it compares every policy in conf/policy."""
+Runs one scenario per combination of the comma-separated values (config-group options such as
+policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded, or values of any key), each with
+the other overrides and the same seed (common random numbers). Without a comma list it compares
+every policy in conf/policy."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,14 @@ def options(group: str) -> list[str]:
 
 
 def scenarios(overrides: list[str]) -> list[Scenario]:
-    """Expand comma lists of config-group options into scenarios (their product); other overrides
-    apply to every scenario."""
+    """Expand comma lists (`policy=a,b`, `segments.ev_traction.liberation_rate=0.5,0.7`) into
+    scenarios, their product; other overrides apply to every scenario."""
     varying: list[tuple[str, list[str]]] = []
     common: list[str] = []
     for override in overrides:
         key, _, value = override.partition("=")
-        if key in GROUPS and "," in value:
+        # Hydra lists and mappings are bracketed; a bare comma list is a sweep, as in `-m` runs
+        if "," in value and not value.lstrip().startswith(("[", "{", "'", '"')):
             varying.append((key, [v.strip() for v in value.split(",") if v.strip()]))
         else:
             common.append(override)
@@ -57,7 +59,7 @@ def scenarios(overrides: list[str]) -> list[Scenario]:
     result = []
     for values in itertools.product(*(vals for _, vals in varying)):
         pairs = [f"{key}={value}" for (key, _), value in zip(varying, values)]
-        name = values[0] if len(values) == 1 else ", ".join(pairs)
+        name = values[0] if len(values) == 1 and varying[0][0] in GROUPS else ", ".join(pairs)
         result.append(Scenario(name, tuple(common + pairs)))
     return result
 
@@ -78,8 +80,8 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
     rows += [
         (f"capacity_benchmark_{year}", f"capacity benchmark {year} (capacity / consumption)",
          view("capacity_benchmark", year), "share"),
-        ("target_met", f"target met in {year} ({pct(p.target.share)} of {p.target.metric})",
-         "yes" if view.met(year) else "no", "text"),
+        ("target", "target", f"{pct(p.target.share)} of {p.target.metric}", "text"),
+        ("target_met", f"target met in {year}", "yes" if view.met(year) else "no", "text"),
         ("first_year_target_met", "first year the target is met", view.first_year_met(), "year"),
         (f"binding_constraint_{year}", f"binding constraint {year}", str(view.binding[year]), "text"),
         (f"scrap_export_t_{year}", f"scrap exported {year}", view("scrap_export_t", year), "mass"),
@@ -121,12 +123,13 @@ def table(results: dict[str, Result], chosen: list[Scenario]) -> pd.DataFrame:
 def markdown(results: dict[str, Result]) -> str:
     """Indicators as rows, scenarios as columns, values formatted as in summary.md."""
     names = list(results)
-    columns = {name: headline_rows(result) for name, result in results.items()}
-    first = columns[names[0]]
+    values = {name: {key: (value, kind) for key, _, value, kind in headline_rows(result)}
+              for name, result in results.items()}
     end_year = results[names[0]].params.end_year
     lines = ["| indicator | " + " | ".join(names) + " |", "| --- | " + " | ".join("---:" for _ in names) + " |"]
-    for i, (_, label, _, kind) in enumerate(first):
-        cells = [format_value(columns[n][i][2], kind, end_year) for n in names]
+    # rows follow the first scenario; a scenario with another target year shows "-" for its keys
+    for key, label, _, _ in headline_rows(results[names[0]]):
+        cells = [format_value(*values[n][key], end_year) if key in values[n] else "-" for n in names]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -147,7 +150,8 @@ def figure(results: dict[str, Result], path: Path) -> Path | None:
         series = result.kpis.groupby("year")[target.metric].mean()
         over_time.plot(series.index, 100 * series.to_numpy(), label=name, linewidth=1.6)
     over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
-    over_time.plot([target.year], [100 * target.share], "o", color="#c0392b", label=f"target {target.share:.0%}")
+    over_time.plot([target.year], [100 * target.share], "o", color="#c0392b",
+                   label=f"target {100 * target.share:.0f} %")
     over_time.set_ylabel(f"{report.METRIC_NAMES[target.metric]} [%]")
     over_time.set_title(f"{report.METRIC_NAMES[target.metric]}", fontsize=10)
     over_time.grid(alpha=0.3)
@@ -193,7 +197,7 @@ def write(results: dict[str, Result], chosen: list[Scenario], directory: Path, d
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim compare", usage=USAGE)
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides; GROUP=a,b,... makes one scenario each")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides; KEY=a,b,... makes one scenario each")
     parser.add_argument("--out", type=Path, help="output directory (default outputs/compare/<date>/<time>)")
     parser.add_argument("--no-figure", action="store_true", help="write the tables only")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)

@@ -78,26 +78,32 @@ def sankey_links(result: Result, year: int) -> list[Link]:
     grouped = flows.groupby(["from_node", "to_node", "kind"], observed=True)["mass_t"].sum() / replications
     links = []
     for (src, dst, kind), mass in grouped.items():
-        if mass <= 0:
-            continue
-        if kind == "recycled":
-            pass  # recycled magnets delivered by the market keep their colour
-        elif dst in LOSS_SINKS:
-            kind = "loss"
-        elif src in ("primary_supply", "market") and dst != "scrap_store":
-            kind = "primary"
-        elif src in END_OF_LIFE_CHAIN:
-            kind = "end_of_life"
-        else:
-            kind = "recycled"
-        links.append(Link(_node_id(src, "from", dst), _node_id(dst, "to", src), float(mass), kind))
+        if mass > 0:
+            links.append(Link(_node_id(src, "from", dst), _node_id(dst, "to", src), float(mass),
+                              _kind(src, dst, kind == "recycled")))
     return links
+
+
+def _kind(src: str, dst: str, recycled_magnets: bool) -> str:
+    """Colour class of a flow (a key of FLOW_COLOURS)."""
+    if dst in LOSS_SINKS:
+        return "loss"
+    if src == "market":
+        return "recycled" if recycled_magnets else "primary"
+    if src == "primary_supply" and dst == "market":
+        return "primary"
+    return "end_of_life" if src in END_OF_LIFE_CHAIN else "recycled"
+
+
+def _order(node_id: str) -> tuple[int, int, str]:
+    """Column, then position within the column: plants first in theirs, others as listed."""
+    listed = list(SANKEY_NODES).index(node_id) if node_id in SANKEY_NODES else -1
+    return node_column(node_id), listed, node_id
 
 
 def _layout(links: list[Link]) -> dict[str, tuple[float, float, float]]:
     """Node id -> (x, y_top, height) in axes units [0, 1], y measured downwards."""
-    nodes = sorted({n for link in links for n in (link.source, link.target)},
-                   key=lambda n: (node_column(n), list(SANKEY_NODES).index(n) if n in SANKEY_NODES else 5.5, n))
+    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=_order)
     inflow = {n: sum(li.mass_t for li in links if li.target == n) for n in nodes}
     outflow = {n: sum(li.mass_t for li in links if li.source == n) for n in nodes}
     size = {n: max(inflow[n], outflow[n]) for n in nodes}
@@ -115,7 +121,7 @@ def _layout(links: list[Link]) -> dict[str, tuple[float, float, float]]:
 
 
 def _band(x0: float, y0: float, x1: float, y1: float, thickness: tuple[float, float]):
-    """Vertices and codes of a band from (x0, y0) to (x1, y1) (tops, downwards y)."""
+    """The outline of a band from (x0, y0) to (x1, y1): tops in downward y, two Bezier edges."""
     from matplotlib.path import Path as MplPath
 
     t0, t1 = thickness
@@ -143,19 +149,26 @@ def sankey_png(links: list[Link], year: int, path: Path) -> Path:
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
     ax.set_axis_off()
-    ax.set_xlim(0, 1.06)
+    ax.set_xlim(0, 1.1)  # room for the labels of the last column
     ax.set_ylim(-0.02, 1.02)
-    out_offset = {n: 0.0 for n in placed}
-    in_offset = {n: 0.0 for n in placed}
-    for link in sorted(links, key=lambda li: (placed[li.source][1], placed[li.target][1])):
-        xs, ys, _ = placed[link.source]
-        xt, yt, _ = placed[link.target]
-        t_out = heights[link.source] * link.mass_t / totals[link.source]
-        t_in = heights[link.target] * link.mass_t / totals[link.target]
-        band = _band(xs + width, ys + out_offset[link.source], xt, yt + in_offset[link.target], (t_out, t_in))
+    centre = {n: y + h / 2 for n, (_, y, h) in placed.items()}
+    # links leave a node in the vertical order of their targets and enter in that of their
+    # sources, which keeps bands from crossing at the nodes
+    start, end = {}, {}
+    for node in placed:
+        offset = 0.0
+        for i in sorted((i for i, li in enumerate(links) if li.source == node), key=lambda i: centre[links[i].target]):
+            start[i] = placed[node][1] + offset
+            offset += heights[node] * links[i].mass_t / totals[node]
+        offset = 0.0
+        for i in sorted((i for i, li in enumerate(links) if li.target == node), key=lambda i: centre[links[i].source]):
+            end[i] = placed[node][1] + offset
+            offset += heights[node] * links[i].mass_t / totals[node]
+    for i, link in enumerate(links):
+        thickness = (heights[link.source] * link.mass_t / totals[link.source],
+                     heights[link.target] * link.mass_t / totals[link.target])
+        band = _band(placed[link.source][0] + width, start[i], placed[link.target][0], end[i], thickness)
         ax.add_patch(PathPatch(band, facecolor=FLOW_COLOURS[link.kind], alpha=0.55, linewidth=0))
-        out_offset[link.source] += t_out
-        in_offset[link.target] += t_in
     for node, (x, y, height) in placed.items():
         ax.add_patch(Rectangle((x, 1 - y - height), width, height, facecolor="#333333"))
         ax.text(x + width + 0.004, 1 - y - height / 2, f"{node_label(node)}\n{totals[node]:,.0f} t",
@@ -184,19 +197,24 @@ def _plotly_js() -> str | None:
     return script.read_text(encoding="utf-8") if script.exists() else None
 
 
+def _rgba(hex_colour: str, alpha: float) -> str:
+    red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def sankey_html(links: list[Link], year: int, path: Path) -> Path | None:
     """An interactive Sankey that works offline (plotly.js inlined); None without plotly."""
     script = _plotly_js()
     if script is None:
         return None
-    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=lambda n: (node_column(n), n))
+    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=_order)
     index = {n: i for i, n in enumerate(nodes)}
     trace = {
         "type": "sankey", "arrangement": "snap", "valueformat": ",.0f", "valuesuffix": " t",
         "node": {"label": [node_label(n) for n in nodes], "pad": 14, "color": "#555555"},
         "link": {"source": [index[li.source] for li in links], "target": [index[li.target] for li in links],
                  "value": [round(li.mass_t, 3) for li in links],
-                 "color": [FLOW_COLOURS[li.kind] + "99" for li in links]},
+                 "color": [_rgba(FLOW_COLOURS[li.kind], 0.6) for li in links]},
     }
     layout = {"title": {"text": f"NdFeB magnet flows in {year} [t]"}, "font": {"size": 12}}
     data = json.dumps([trace]).replace("</", "<\\/")
@@ -234,7 +252,7 @@ def recycled_content_png(result: Result, path: Path) -> Path:
             ax.fill_between(rows["year"], 100 * rows["p5"], 100 * rows["p95"], color=colour, alpha=0.2, linewidth=0)
     ax.axhline(100 * p.target.share, color="#c0392b", linestyle=":", linewidth=1.2)
     ax.plot([p.target.year], [100 * p.target.share], "o", color="#c0392b",
-            label=f"target {p.target.share:.0%} by {p.target.year} ({p.target.metric})")
+            label=f"target {100 * p.target.share:.0f} % by {p.target.year} ({p.target.metric})")
     ax.set_xlim(p.start_year, p.end_year)
     ax.set_ylim(0, max(100 * p.target.share * 1.6, ax.get_ylim()[1] * 1.3))  # room for the legend
     ax.set_ylabel("share of new magnets [%]")

@@ -83,6 +83,7 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
                 continue
             plant_feed = flow("scrap_store", plant.node).sum(axis=1)
             plant_capacity = metrics[f"capacity:{plant.node}"]
+            kpi[f"capacity_t:{plant.name}"] = plant_capacity / 1e3
             kpi[f"utilisation:{plant.name}"] = _ratio(plant_feed, plant_capacity)
             feed, capacity = feed + plant_feed, capacity + plant_capacity
         kpi[f"{route}_feed_t"] = feed / 1e3

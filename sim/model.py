@@ -60,7 +60,7 @@ class Simulation:
         self.end_of_life = EndOfLife(params, self.n_steps, rng("hoarding"))
         self.collection = Collection(params, rng("collection"))
         self.dismantling = Dismantling(params, rng("liberation"))
-        self.store = ScrapStore(params, self.env)
+        self.store = ScrapStore(params)
         self.sintering = Sintering(params)
         self.hpms = [HpmsPlant(p, params, self.env, self.ledger, self.store, self.sintering,
                                rng(f"plant:{p.name}"), self.trace)
@@ -147,9 +147,8 @@ class Simulation:
         ledger.move(year, "sintering", "process_loss", loss)
         self.market.receive(magnets)
         self.store.deposit(year, swarf, exportable=False)
-        for plant in self.hpms:
+        for plant in self.hpms:  # after all deposits: plants take feed in the order listed
             plant.refill(year)
-        self.store.announce()
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)

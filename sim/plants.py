@@ -60,7 +60,7 @@ class HpmsPlant:
 
     A vessel starts a campaign (up to `campaign_length` of back-to-back batches) when the store
     holds a whole batch of accepted feed and the capacity schedule still allows a batch this step;
-    otherwise it waits for the next feed arrival or capacity refill. The schedule refills each step
+    otherwise it waits for the next step. The schedule refills each step
     with capacity x step length; unused allowance is not banked beyond part of one batch.
     """
 
@@ -128,8 +128,9 @@ class HpmsPlant:
         while True:
             batches = self._batches_ready()
             if batches == 0:
-                # wait for what is missing: capacity allowance, or feed
-                yield self.refilled if self.allowance < size else self.store.arrival
+                # new feed and allowance both come with the next step; plants are refilled in the
+                # order they are listed, so when scrap is short they take it in that order
+                yield self.refilled
                 continue
             start = self.env.now
             feed = self.store.take(self.plant.accepts, batches * size)

@@ -18,8 +18,10 @@ BINDING_MEANING = {
     "liberation": "magnets shredded instead of removed were the largest loss plants could have used",
     "export": "exported scrap was the largest loss plants could have used",
     "feed": "plants had spare capacity that even full collection, liberation and no exports could not fill",
-    "capacity": f"plants ran at {CAPACITY_BOUND:.0%} of capacity or more (or there were none)",
+    "capacity": f"plants ran at {100 * CAPACITY_BOUND:.0f} % of capacity or more (or there were none)",
 }
+#: the CRMA's own 25 % measure: recycling capacity against annual consumption (Reg. (EU) 2024/1252)
+CAPACITY_BENCHMARK = 0.25
 METRIC_NAMES = {
     "recycled_content_target_scope": "recycled content in EV motors and wind generators",
     "recycled_content": "recycled content in all new magnets",
@@ -41,7 +43,6 @@ class KpiView:
     """Central value (mean over replications) and P5-P95 band of each KPI by year."""
 
     def __init__(self, result: Result):
-        self.result = result
         self.params = result.params
         kpis = result.kpis
         self.replications = int(kpis["replication"].nunique())
@@ -115,14 +116,6 @@ def best_plant_yield(result: Result) -> float:
     return max(yields, default=0.0)
 
 
-def plant_capacity_t(result: Result, plant, year: int) -> float:
-    """Feed the plant could take in `year` [t]: its schedule, for HPMS capped by its vessels."""
-    scheduled = float(plant.capacity.at(year))
-    if plant.route == "hpms":
-        scheduled = min(scheduled, plant.physical_capacity())
-    return scheduled / 1e3
-
-
 def binding_periods(view: KpiView) -> list[tuple[str, str]]:
     """Runs of years with the same binding constraint: [('2026-2049', 'liberation'), ...]."""
     periods = []
@@ -159,18 +152,19 @@ def _answers(view: KpiView, result: Result) -> list[str]:
                     f"{view.share('recycled_content', later)} (all magnets)")
     lines.append(content + ".")
     verdict = "met" if view.met(year) else "not met"
-    lines.append(f"- Target ({target.label}): {METRIC_NAMES[target.metric]} is "
-                 f"{view.share(target.metric, year)} in {year}, **{verdict}** against {pct(target.share)}; "
+    lines.append(f"- Target, {target.label}: {METRIC_NAMES[target.metric]} is "
+                 f"{view.share(target.metric, year)} in {year}, **{verdict}**; "
                  f"first met: **{met if met is not None else f'not by {p.end_year}'}**.")
     benchmark = view("capacity_benchmark", year)
     lines.append(f"- CRMA capacity benchmark (recycling output capacity / annual magnet consumption, "
-                 f"25 % by 2030, an aggregate benchmark, not a content rule): {view.share('capacity_benchmark', year)} "
-                 f"in {year}, **{'reached' if benchmark >= 0.25 else 'not reached'}**.")
+                 f"{100 * CAPACITY_BENCHMARK:.0f} % by 2030, an aggregate benchmark, not a content rule): "
+                 f"{view.share('capacity_benchmark', year)} in {year}, "
+                 f"**{'reached' if benchmark >= CAPACITY_BENCHMARK else 'not reached'}**.")
     binding = view.binding[year]
     lines.append(f"- What limits recycled supply in {year}: **{binding}** ({BINDING_MEANING[binding]}).")
     if view.replications > 1:
         lines.append(f"- Values are means over {view.replications} replications, P5-P95 in brackets; the "
-                     f"target is met in {year} in {view.met_share[year]:.0%} of the replications.")
+                     f"target is met in {year} in {100 * view.met_share[year]:.0f} % of the replications.")
     return lines + [""]
 
 
@@ -186,7 +180,7 @@ def _content_table(view: KpiView) -> list[str]:
         ["all new magnets: pre-consumer (swarf)", *[view.share("recycled_content_pre_consumer", y) for y in years]],
         [f"target met ({pct(p.target.share)} of {p.target.metric})",
          *["yes" if view.met(y) else "no" for y in years]],
-        ["capacity benchmark: recycling output capacity / consumption (CRMA 25 %)",
+        [f"capacity benchmark: recycling output capacity / consumption (CRMA {100 * CAPACITY_BENCHMARK:.0f} %)",
          *[view.share("capacity_benchmark", y) for y in years]],
         ["magnet demand", *[view.mass("demand_t", y) for y in years]],
         ["recycled magnets supplied", *[view.mass("recycled_supply_t", y) for y in years]],
@@ -220,7 +214,7 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     share = ceiling / base if base > 0 else 0.0
     note = (f"Even if every magnet reaching end of life in {year} and all swarf were collected, liberated, kept "
             f"in the EU, recycled and sent to the target's base, recycled magnets would cover at most "
-            f"{pct(share)} of it.")
+            f"{pct(share)} of it." if p.plants else "There are no recycling plants in this scenario.")
     return [f"## What it would take ({year})", "", *_table(["quantity", str(year)], rows), note, ""]
 
 
@@ -261,7 +255,7 @@ def _plants_table(view: KpiView, result: Result) -> list[str]:
         return ["## Recycling plants", "", "No recycling plants in this scenario.", ""]
     rows = []
     for plant in view.params.plants:
-        rows.append([plant.name, plant.route, tonnes(plant_capacity_t(result, plant, year)),
+        rows.append([plant.name, plant.route, view.mass(f"capacity_t:{plant.name}", year),
                      tonnes(flow_t(result, year, ["scrap_store"], [plant.node])),
                      *[view.share(f"utilisation:{plant.name}", y) for y in years]])
     header = ["plant", "route", f"feed capacity {year}", f"feed {year}", *[f"utilisation {y}" for y in years]]

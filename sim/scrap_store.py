@@ -16,7 +16,7 @@ from .series import by_year
 class ScrapStore:
     name = "scrap_store"
 
-    def __init__(self, params: Params, env):
+    def __init__(self, params: Params):
         n_slots = len(params.segments) + 1
         self.first_year = params.history_start
         self.short_loop_share = np.array([s.short_loop_share for s in params.segments]
@@ -26,8 +26,6 @@ class ScrapStore:
         if ban is not None:
             self.export_share[max(ban - params.history_start, 0):] = 0.0
         self.pools = {"short_loop": np.zeros(n_slots), "long_loop_only": np.zeros(n_slots)}
-        self.env = env
-        self.arrival = env.event()  # succeeds whenever new feed arrives; waiting plants resume
 
     def deposit(self, year: int, lot: np.ndarray, exportable: bool = True) -> np.ndarray:
         """Store a lot [kg by origin slot]; return the part exported (scrap bought in from outside
@@ -38,11 +36,6 @@ class ScrapStore:
         self.pools["short_loop"] += short
         self.pools["long_loop_only"] += kept - short
         return exported
-
-    def announce(self) -> None:
-        """Wake plants waiting for feed (once per step, after all deposits)."""
-        arrival, self.arrival = self.arrival, self.env.event()
-        arrival.succeed()
 
     def available(self, grades: tuple[str, ...]) -> float:
         return sum(float(self.pools[g].sum()) for g in grades)

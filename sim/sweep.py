@@ -47,14 +47,18 @@ def parameters(overrides: Iterable[str]) -> dict[str, Any]:
     return values
 
 
+def meets(value: float, share: float) -> bool:
+    """Whether a recycled-content value meets a target share (the tolerance of the `target_met` KPI)."""
+    return value >= share - 1e-12
+
+
 def headline(result: Result) -> dict[str, Any]:
     """The sweep table's KPIs of one run: values in the target year (means over replications in
     stochastic mode), the first year the target metric reaches the target share, what binds."""
     target = result.params.target
     kpis = result.kpis
     metric = kpis.groupby("year")[target.metric].mean()
-    # the same tolerance as the per-year `target_met` KPI
-    met_years = metric.index[metric >= target.share - 1e-12]
+    met_years = metric.index[[meets(v, target.share) for v in metric]]
     in_year = kpis[kpis["year"] == target.year]
     row: dict[str, Any] = {"target_year": target.year, "target_share": target.share, "target_metric": target.metric}
     for name in ("recycled_content", "recycled_content_post_consumer", "recycled_content_target_scope"):
@@ -167,10 +171,10 @@ def table(sweep_dir: Path) -> pd.DataFrame:
             for r in records]
     frame = pd.DataFrame(rows, columns=["job", *swept, "status", "error", *HEADLINE])
     for key in swept:
-        # a column mixing numbers and text (e.g. `x=1,abc`) is kept as text, which Parquet can store
         kinds = {type(v) for v in frame[key] if v is not None and not (isinstance(v, float) and math.isnan(v))}
-        if len(kinds) > 1 and not kinds <= {int, float}:
-            frame[key] = frame[key].map(lambda v: None if v is None else str(v))
+        if kinds and not kinds <= {int, float, bool}:
+            # text, or numbers mixed with text (e.g. `x=1,abc`): a text column, as Parquet stores it
+            frame[key] = frame[key].map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype("string")
     frame["job"] = frame["job"].astype("int64")
     frame["first_year_target_met"] = frame["first_year_target_met"].astype("Int64")
     frame["target_year"] = frame["target_year"].astype("Int64")
@@ -179,7 +183,7 @@ def table(sweep_dir: Path) -> pd.DataFrame:
                  "recycled_content_target_scope", "shortage_t"):
         frame[name] = frame[name].astype("float64")
     for name in ("status", "error", "target_metric", "binding_constraint"):
-        frame[name] = frame[name].astype("object")
+        frame[name] = frame[name].astype("string")
     return frame
 
 

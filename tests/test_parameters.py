@@ -42,8 +42,9 @@ def test_default_config_composes_and_validates():
 
 @pytest.mark.parametrize("group, option", config_options(), ids=[f"{g}={o}" for g, o in config_options()])
 def test_every_config_option_composes_and_validates(group, option):
-    """Selecting any option of any config group gives a config that validates."""
-    cfg = sim.load_config([f"{group}={option}"])
+    """Selecting any option of any config group gives a config that validates (sweep specs are
+    not in the defaults list, so they are appended with +)."""
+    cfg = sim.load_config([f"{'+' if group == 'sweep' else ''}{group}={option}"])
 
     sim.parameters(cfg)
 
