@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import ELEMENTS, Params, generic_composition
+from .kinds import ELEMENTS
+from .parameters import Params, generic_composition
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")

@@ -6,23 +6,16 @@ quantity is converted with pint here, and every mistake raises a one-line Config
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Mapping
-
-import yaml
 
 from . import table
 from .errors import ConfigError
-from .lifetimes import DISTRIBUTIONS, Lifetime
+from .kinds import composition, default, parse
+from .lifetimes import Lifetime
 from .series import AnchorSeries
-from .units import parse_quantity, ureg
 
-ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
-GRADES = ("short_loop", "long_loop_only")
-RATE_KEYS = ("collection_rate", "liberation_rate")
 SECTIONS = ("market", "scrap_store", "sintering", "policy", "target", "output")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -171,210 +164,7 @@ class Params:
         return tuple(s.name for s in self.segments)
 
 
-# --- parsing by kind -------------------------------------------------------------------------
-
-
-def _number(key: str, value, expected: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ConfigError(key, value, expected)
-    return float(value)
-
-
-def _int(key: str, value, low: int, expected: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ConfigError(key, value, expected)
-    return int(value)
-
-
-def _share(key: str, value) -> float:
-    share = _number(key, value, "a share in [0, 1]")
-    if not 0.0 <= share <= 1.0:
-        raise ConfigError(key, value, "a share in [0, 1]")
-    return share
-
-
-def _series(key: str, value, parse_one) -> AnchorSeries:
-    """A scalar or a mapping {year: value}, each value parsed by parse_one(key, value)."""
-    if not isinstance(value, Mapping):
-        return AnchorSeries.constant(parse_one(key, value))
-    if not value:
-        raise ConfigError(key, dict(value), "a value or a non-empty mapping {year: value}")
-    anchors = []
-    for year, item in value.items():
-        item_key = f"{key}.{year}"
-        try:  # YAML gives int keys; command-line overrides may give strings
-            year_value = float(year)
-        except (TypeError, ValueError):
-            raise ConfigError(item_key, year, "a year as the anchor key") from None
-        anchors.append((year_value, parse_one(item_key, item)))
-    anchors.sort()
-    return AnchorSeries(tuple(a for a, _ in anchors), tuple(v for _, v in anchors))
-
-
-def _distribution(key: str, value) -> Lifetime:
-    if not isinstance(value, Mapping) or "distribution" not in value:
-        raise ConfigError(key, value, "a mapping with 'distribution' and its parameters")
-    name = value["distribution"]
-    if name not in DISTRIBUTIONS:
-        raise ConfigError(f"{key}.distribution", name, f"one of {', '.join(DISTRIBUTIONS)}")
-    needed = {"weibull": ("shape", "scale"), "normal": ("mean", "std"), "lognormal": ("mean", "std"),
-              "fixed": ("mean",)}[name]
-    for extra in sorted(set(value) - set(needed) - {"distribution"}):
-        raise ConfigError(f"{key}.{extra}", value[extra], f"only {', '.join(needed)} for a {name} distribution")
-    fields = {}
-    for param in needed:
-        param_key = f"{key}.{param}"
-        if param not in value:
-            raise ConfigError(param_key, None, f"a value for the {name} distribution")
-        if param == "shape":
-            fields[param] = _number(param_key, value[param], "a positive number")
-        else:
-            fields[param] = parse_quantity(param_key, value[param], "yr")
-        if fields[param] <= 0 and not (name == "fixed" and key.endswith("hoarding") and fields[param] == 0):
-            raise ConfigError(param_key, value[param], "a positive value")
-    return Lifetime(name, **fields)
-
-
-def _composition(key: str, value) -> tuple[float, ...]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(key, value, f"a mapping of element shares ({', '.join(ELEMENTS)})")
-    for element in value:
-        if element not in ELEMENTS:
-            raise ConfigError(f"{key}.{element}", value[element], f"an element among {', '.join(ELEMENTS)}")
-    shares = tuple(_share(f"{key}.{e}", value.get(e, 0.0)) for e in ELEMENTS)
-    if abs(sum(shares) - 1.0) > 1e-6:
-        raise ConfigError(key, dict(value), f"element shares summing to 1 (they sum to {sum(shares):.6g})")
-    return shares
-
-
-def _parse(row: table.Row, key: str, value) -> Any:
-    """Parse one config value by its table kind into canonical units."""
-    kind = row.kind
-    if kind.startswith("optional_"):
-        return None if value is None else _parse(replace(row, kind=kind[len("optional_"):]), key, value)
-    if kind == "year":
-        return _int(key, value, 1800, "a year (integer)")
-    if kind == "count":
-        return _int(key, value, 1, "an integer >= 1")
-    if kind == "seed":
-        return _int(key, value, 0, "an integer >= 0")
-    if kind.startswith("choice:"):
-        options = kind[len("choice:"):].split("|")
-        if value not in options:
-            raise ConfigError(key, value, f"one of {', '.join(options)}")
-        return value
-    if kind == "share":
-        return _share(key, value)
-    if kind == "yield":
-        share = _number(key, value, "a yield in (0, 1]")
-        if not 0.0 < share <= 1.0:
-            raise ConfigError(key, value, "a yield in (0, 1]")
-        return share
-    if kind == "nonneg":
-        number = _number(key, value, "a number >= 0")
-        if number < 0:
-            raise ConfigError(key, value, "a number >= 0")
-        return number
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(key, value, "true or false")
-        return value
-    if kind == "text":
-        if not isinstance(value, str):
-            raise ConfigError(key, value, "a text")
-        return value
-    if kind == "quantity":
-        number = parse_quantity(key, value, row.unit)
-        if number <= 0:
-            raise ConfigError(key, value, "a positive quantity")
-        return number
-    if kind == "quantity_series":
-        return _series(key, value, lambda k, v: _nonnegative(k, v, parse_quantity(k, v, row.unit)))
-    if kind == "number_series":
-        return _series(key, value, lambda k, v: _nonnegative(k, v, _number(k, v, "a number of units per year >= 0")))
-    if kind == "share_series":
-        return _series(key, value, _share)
-    if kind == "mass_per_unit":
-        return _mass_per_unit(key, value)
-    if kind == "distribution":
-        return None if value in (None, "none") else _distribution(key, value)
-    if kind == "composition":
-        return _composition(key, value)
-    if kind == "grades":
-        grades = [value] if isinstance(value, str) else value
-        if not isinstance(grades, list) or not grades or any(g not in GRADES for g in grades):
-            raise ConfigError(key, value, f"a list of grades among {', '.join(GRADES)}")
-        return tuple(dict.fromkeys(grades))
-    if kind == "rate_changes":
-        return _rate_changes(key, value)
-    if kind == "supply_shocks":
-        return _supply_shocks(key, value)
-    raise AssertionError(f"unknown kind {kind!r} in the parameter table")
-
-
-def _nonnegative(key: str, raw, number: float) -> float:
-    if number < 0:
-        raise ConfigError(key, raw, "a value >= 0")
-    return number
-
-
-def _mass_per_unit(key: str, value) -> float:
-    expected = "a mass per unit, e.g. '1.5 kg', or a mass per power, e.g. '650 kg/MW'"
-    try:
-        quantity = ureg.Quantity(value) if isinstance(value, str) else None
-    except Exception:
-        quantity = None
-    if quantity is None or not isinstance(quantity, ureg.Quantity):
-        raise ConfigError(key, value, expected)
-    for unit in ("kg", "kg/MW"):
-        if quantity.check(ureg.Quantity(1, unit).dimensionality):
-            mass = float(quantity.to(unit).magnitude)
-            if not mass > 0 or not math.isfinite(mass):
-                raise ConfigError(key, value, "a positive, finite mass")
-            return mass
-    raise ConfigError(key, value, expected)
-
-
-def _rate_changes(key: str, value) -> tuple:
-    if not isinstance(value, list):
-        raise ConfigError(key, value, "a list of {year, segment, key, value}")
-    changes = []
-    for i, item in enumerate(value):
-        item_key = f"{key}[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"year", "segment", "key", "value"}:
-            raise ConfigError(item_key, item, "a mapping with exactly year, segment, key, value")
-        if item["key"] not in RATE_KEYS:
-            raise ConfigError(f"{item_key}.key", item["key"], f"one of {', '.join(RATE_KEYS)}")
-        changes.append((_int(f"{item_key}.year", item["year"], 1800, "a year (integer)"),
-                        str(item["segment"]), item["key"], _share(f"{item_key}.value", item["value"])))
-    return tuple(changes)
-
-
-def _supply_shocks(key: str, value) -> tuple:
-    if not isinstance(value, list):
-        raise ConfigError(key, value, "a list of {start, end, availability}")
-    shocks = []
-    for i, item in enumerate(value):
-        item_key = f"{key}[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"start", "end", "availability"}:
-            raise ConfigError(item_key, item, "a mapping with exactly start, end, availability")
-        start = _number(f"{item_key}.start", item["start"], "a time in years")
-        end = _number(f"{item_key}.end", item["end"], "a time in years")
-        if end <= start:
-            raise ConfigError(f"{item_key}.end", item["end"], f"a time after start ({start})")
-        shocks.append(SupplyShock(start, end, _share(f"{item_key}.availability", item["availability"])))
-    return tuple(shocks)
-
-
 # --- walking the config ----------------------------------------------------------------------
-
-
-def _default(row: table.Row):
-    if row.default == "none":
-        return None
-    if row.kind == "composition":
-        return yaml.safe_load("{" + row.default.replace(";", ",") + "}")
-    return yaml.safe_load(row.default)
 
 
 def _section(values: Mapping, prefix: tuple[str, ...]) -> dict[str, Any]:
@@ -393,11 +183,11 @@ def _section(values: Mapping, prefix: tuple[str, ...]) -> dict[str, Any]:
             continue
         key = f"{path}.{name}" if path else name
         if name in values:
-            parsed[name] = _parse(row, key, values[name])
+            parsed[name] = parse(row, key, values[name])
         elif row.required:
             raise ConfigError(key, None, f"a value ({row.meaning.split(';')[0].rstrip('.')})")
         else:
-            parsed[name] = _parse(row, key, _default(row))
+            parsed[name] = parse(row, key, default(row))
     return parsed
 
 
@@ -461,7 +251,7 @@ def validate(config: Mapping) -> Params:
         market=Market(**sections["market"]),
         scrap_store=ScrapStore(**sections["scrap_store"]),
         sintering=Sintering(process_yield=sintering["yield"], swarf_share_of_loss=sintering["swarf_share_of_loss"]),
-        policy=Policy(**policy),
+        policy=Policy(**{**policy, "supply_shocks": tuple(SupplyShock(*shock) for shock in policy["supply_shocks"])}),
         target=Target(**target),
         output=Output(**out),
     )
@@ -470,4 +260,4 @@ def validate(config: Mapping) -> Params:
 def generic_composition() -> tuple[float, ...]:
     """Element shares of generic sintered NdFeB (the table default), used for pre-consumer swarf."""
     row = next(r for r in table.rows() if r.key == "segments.<segment>.composition")
-    return _composition(row.key, _default(row))
+    return composition(row.key, default(row))
