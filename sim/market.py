@@ -30,6 +30,21 @@ class Delivery:
     swarf: float  # pre-consumer swarf of regional magnet making
 
 
+class WholeUnits:
+    """Whole units out of fractional amounts per step: the running total is rounded down, so no
+    fraction is lost over time (3.4 units a step gives 3, 3, 4, 3, 4, ...)."""
+
+    def __init__(self, n: int):
+        self.owed = np.zeros(n)
+        self.given = np.zeros(n)
+
+    def take(self, amount: np.ndarray) -> np.ndarray:
+        self.owed += amount
+        whole = np.floor(self.owed + 1e-9) - self.given
+        self.given += whole
+        return whole
+
+
 class Market:
     name = "market"
 
@@ -48,8 +63,8 @@ class Market:
         self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
         self.policy = params.policy
         self.whole_units = whole_units
-        self.wanted_units = np.zeros(len(params.segments))  # cumulative demand, for whole units
-        self.placed_units = np.zeros(len(params.segments))
+        self.wanted = WholeUnits(len(params.segments))  # units demanded
+        self.served = WholeUnits(len(params.segments))  # units served while supply is short
         self.recycled = np.zeros(len(params.segments) + 1)  # recycled magnets waiting, by origin
 
     def receive(self, lot: np.ndarray) -> None:
@@ -59,10 +74,8 @@ class Market:
         """Meet one step's demand at time t [yr] in calendar `year`."""
         row = year - self.first_year
         units = self.units_per_year[row] / self.steps_per_year
-        if self.whole_units:  # stochastic mode places whole units: round the cumulative demand
-            self.wanted_units += units
-            units = np.floor(self.wanted_units + 1e-9) - self.placed_units
-            self.placed_units += units
+        if self.whole_units:  # stochastic mode places whole units
+            units = self.wanted.take(units)
         wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         demand = wanted.sum()
         recycled_total = self.recycled.sum()
@@ -72,8 +85,8 @@ class Market:
         if availability < 1.0 and demand > 0:  # short of magnets: each use gets the same share
             served = (recycled_used + (demand - recycled_used) * availability) / demand
             delivered, placed_units = wanted * served, units * served
-        if self.whole_units and availability < 1.0:  # whole units only
-            placed_units = np.floor(placed_units + 1e-9)
+        if self.whole_units and availability < 1.0:
+            placed_units = self.served.take(placed_units)
             delivered[:-1] = placed_units * self.kg_per_unit
             recycled_used = min(recycled_used, delivered.sum())
         recycled_to = self._allocate(delivered, recycled_used, year)

@@ -79,8 +79,9 @@ class Simulation:
         self.env.process(self._clock())
 
     def run(self) -> Record:
-        # campaigns still running at the end stay in their plant's stock
-        self.env.run(until=self.params.end_year + 1)
+        # campaigns still running at the end stay in their plant's stock (the margin keeps a
+        # campaign ending a rounding error before the horizon out of a year that is not reported)
+        self.env.run(until=self.params.end_year + 1 - 1e-9)
         self._snapshot(self.n_years)
         return Record(self.replication, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
 

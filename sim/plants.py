@@ -15,8 +15,8 @@ from .series import by_year
 
 
 def year_of(t: float) -> int:
-    """Calendar year of time t [yr]."""
-    return math.floor(t)
+    """Calendar year of time t [yr]; a step time a rounding error below a new year belongs to it."""
+    return math.floor(t + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class HpmsPlant:
         self.held = np.zeros(len(params.segments) + 1)  # material inside running vessels
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
         self.refilled = env.event()
+        self.idle = plant.vessels  # vessels not running a campaign
         for vessel in range(plant.vessels):
             env.process(self._vessel(vessel))
 
@@ -93,9 +94,23 @@ class HpmsPlant:
         return float(self.first_year + open_years[0]) if open_years.size else None
 
     def _batches_ready(self) -> int:
+        """Batches for the next campaign of a vessel: what feed and allowance permit, shared with
+        the other idle vessels, ending by the end of the step, at most `campaign_length`.
+
+        Feed and allowance only come at step boundaries, so sharing within the step and cutting
+        at its end keep every batch where one-batch campaigns would put it (a batch that crosses
+        the boundary runs alone): feed, output and utilisation per year do not depend on grouping.
+        """
         size = self.plant.batch_size
         feed = self.store.available(self.plant.accepts)
-        return min(self.max_batches, int(feed / size + 1e-9), int(self.allowance / size + 1e-9))
+        ready = min(int(feed / size + 1e-9), int(self.allowance / size + 1e-9))
+        if ready == 0:
+            return 0
+        share = -(-ready // self.idle)  # round-robin over the idle vessels, as single batches go
+        cycle = self.plant.cycle_time / self.plant.mean_availability
+        steps_done = math.floor((self.env.now - self.first_year) / self.step + 1e-9)
+        to_step_end = self.first_year + (steps_done + 1) * self.step - self.env.now
+        return min(self.max_batches, share, max(1, int(to_step_end / cycle + 1e-9)))
 
     def _duration(self, batches: int) -> float:
         """Time for a campaign of `batches` [yr]: mean times, or sampled cycles and breakdowns."""
@@ -133,6 +148,7 @@ class HpmsPlant:
                 yield self.refilled
                 continue
             start = self.env.now
+            self.idle -= 1
             feed = self.store.take(self.plant.accepts, batches * size)
             self.allowance -= batches * size
             self.held += feed
@@ -144,6 +160,7 @@ class HpmsPlant:
             self.ledger.move(year, self.name, "sintering", powder)
             self.ledger.move(year, self.name, "process_loss", feed - powder)
             self.sintering.receive(powder)
+            self.idle += 1
             if self.trace is not None:
                 self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
 

@@ -34,7 +34,7 @@ JOB_OUTPUTS = ("summary", "full")
 _parser = OverridesParser.create()
 
 
-def parameters(overrides: Iterable[str]) -> dict[str, Any]:
+def swept_values(overrides: Iterable[str]) -> dict[str, Any]:
     """The value of each override of a job by its key: `policy=baseline` gives {"policy": "baseline"},
     `+sweep=x` gives {"sweep": "x"}; lists and mappings keep their override text."""
     values = {}
@@ -89,7 +89,7 @@ def write_record(directory: Path, job: int, overrides: Iterable[str], status: st
     record = {
         "job": job,
         "overrides": overrides,
-        "parameters": parameters(overrides),
+        "parameters": swept_values(overrides),
         "status": status,
         "error": error,
         "headline": headline(result) if result is not None else {},
@@ -251,7 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "resume":
         return subprocess.run(resume_command(args.sweep_dir)).returncode
     from .sweep_figures import heatmap as draw
-    path = draw(table(args.sweep_dir), args.sweep_dir, x=args.x, y=args.y, kpi=args.kpi)
+    try:
+        path = draw(table(args.sweep_dir), args.sweep_dir, x=args.x, y=args.y, kpi=args.kpi)
+    except (ValueError, ImportError) as error:  # no such column, nothing to draw, no matplotlib
+        print(f"heatmap: {error}", file=sys.stderr)
+        return 2
     print(f"heatmap in {path}")
     return 0
 

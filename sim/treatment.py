@@ -44,17 +44,19 @@ class Dismantling:
         self.first_year = params.history_start
         self.liberation = by_year([s.liberation_rate for s in params.segments], params.history_start, params.end_year)
         capacity = by_year([s.dismantling_capacity for s in params.segments], params.history_start, params.end_year)
-        # magnets per step -> units per step; whole units in stochastic mode
-        self.limit_units = capacity / params.steps_per_year / self.kg_per_unit
-        if rng is not None:
-            self.limit_units = np.floor(self.limit_units)
+        self.limit_units = capacity / params.steps_per_year / self.kg_per_unit  # per step
+        self.allowance = np.zeros(len(params.segments))  # units dismantling may still take
         self.rng = rng
         self.backlog = np.zeros(len(params.segments))  # units
 
     def dismantle(self, year: int, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Take collected units; return (units dismantled, units whose magnets were liberated)."""
         self.backlog += units
-        dismantled = np.minimum(self.backlog, self.limit_units[year - self.first_year])
+        # unused capacity is not banked, except a fraction of a unit (stochastic: whole units)
+        self.allowance = np.minimum(self.allowance, 1.0) + self.limit_units[year - self.first_year]
+        limit = self.allowance if self.rng is None else np.floor(self.allowance + 1e-9)
+        dismantled = np.minimum(self.backlog, limit)
+        self.allowance -= dismantled
         self.backlog -= dismantled
         return dismantled, split(dismantled, self.liberation[year - self.first_year], self.rng)
 
