@@ -27,7 +27,7 @@ def _match(node: str, pattern: str | None) -> bool:
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(den > 0, num / den, 0.0)
 
 
