@@ -1,0 +1,23 @@
+"""The sweep table at the end of every multirun, whatever the sweeper and launcher."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from sim import sweep
+
+
+class SweepTable(Callback):
+    """Writes sweep.csv and sweep.parquet at the sweep directory root from the job records, prints
+    the job counts and exits non-zero when any job failed (the table is written first)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        code = sweep.report(Path(str(config.hydra.sweep.dir)))
+        if code:
+            # SystemExit, unlike an exception, is not turned into a warning by Hydra's callback runner
+            sys.exit(code)

@@ -1,0 +1,127 @@
+"""The `ndfeb` sweeper: Hydra's override grammar expanded into jobs as the basic sweeper does, but
+composed once per config-group choice instead of once per job, with completed jobs skipped."""
+
+# no `from __future__ import annotations`: Hydra loads plugin modules outside sys.modules, where
+# dataclasses cannot resolve string annotations
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.plugins.launcher import Launcher
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+from sim import sweep
+
+from .composition import GroupComposer
+from .launcher import PoolLauncher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NdfebSweeperConf:
+    _target_: str = "hydra_plugins.ndfeb_sweep.sweeper.NdfebSweeper"
+    #: the sweep, as in the basic sweeper: {key: "value,value" | "range(a,b,step)" | "glob(*)"}
+    params: Optional[Dict[str, str]] = None
+    #: skip jobs whose directory already holds a successful record of the same overrides
+    resume: bool = True
+    #: summary: job.json per job; full: also every table and figure of a single run
+    job_output: str = "summary"
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="ndfeb", node=NdfebSweeperConf, provider="ndfeb-sim")
+
+
+class NdfebSweeper(Sweeper):
+    """Expands the sweep into numbered jobs, skips the completed ones and launches the rest.
+
+    With the `ndfeb` launcher, jobs go straight to its worker pool. With any other launcher (basic,
+    Ray, submitit) each job is first checked against its group's composed config, so a point that
+    cannot be composed is recorded as failed instead of stopping the sweep, then the launcher
+    composes and runs the others as usual.
+    """
+
+    def __init__(self, params: Optional[Dict[str, str]] = None, resume: bool = True,
+                 job_output: str = "summary") -> None:
+        if job_output not in sweep.JOB_OUTPUTS:
+            raise ValueError(f"hydra.sweeper.job_output = {job_output!r}: "
+                             f"expected one of {', '.join(sweep.JOB_OUTPUTS)}")
+        self.params = dict(params or {})
+        self.resume = resume
+        self.config: Optional[DictConfig] = None
+        self.hydra_context: Optional[HydraContext] = None
+        self.launcher: Optional[Launcher] = None
+        self.composer: Optional[GroupComposer] = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config = config
+        self.hydra_context = hydra_context
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config)
+        if isinstance(self.launcher, PoolLauncher):
+            self.composer = self.launcher.composer  # one composition per group for both
+        else:
+            self.composer = GroupComposer(hydra_context.config_loader, config)
+
+    def jobs(self, arguments: List[str]) -> list[list[str]]:
+        """Every job's overrides, in the basic sweeper's order (the job numbers are positions)."""
+        assert self.hydra_context is not None
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        lines = [f"{key}={value}" for key, value in self.params.items()] + list(arguments)
+        return BasicSweeper.split_arguments(parser.parse_overrides(lines), None)[0]
+
+    def sweep(self, arguments: List[str]) -> Any:
+        assert self.config is not None and self.composer is not None and self.launcher is not None
+        jobs = list(enumerate(self.jobs(arguments)))
+        sweep_dir = self.composer.sweep_dir
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        pending = [(num, overrides) for num, overrides in jobs
+                   if not (self.resume and sweep.completed(self.composer.job_dir(num, overrides), overrides))]
+        if len(pending) < len(jobs):
+            log.info(f"Resuming in {sweep_dir}: {len(jobs) - len(pending)} of {len(jobs)} jobs already completed")
+        if isinstance(self.launcher, PoolLauncher):
+            return self.launcher.run_jobs(pending)
+        return self._launch(self._composable(pending))
+
+    def _composable(self, jobs: Sequence[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+        """The jobs that compose; the others are recorded as failed here."""
+        assert self.composer is not None
+        ok = []
+        for num, overrides in jobs:
+            try:
+                self.composer.job_config(overrides)
+            except Exception as error:
+                sweep.write_record(self.composer.job_dir(num, overrides), num, overrides, "failed",
+                                   sweep.describe(error))
+                continue
+            ok.append((num, overrides))
+        return ok
+
+    def _launch(self, jobs: list[tuple[int, list[str]]]) -> list[JobReturn]:
+        """Launch runs of consecutive job numbers (a launcher numbers the jobs of one call from its
+        first); a job that ended without its own record gets one from its return."""
+        assert self.launcher is not None and self.composer is not None
+        returns: list[JobReturn] = []
+        start = 0
+        while start < len(jobs):
+            end = start + 1
+            while end < len(jobs) and jobs[end][0] == jobs[end - 1][0] + 1:
+                end += 1
+            batch = jobs[start:end]
+            results = self.launcher.launch([o for _, o in batch], initial_job_idx=batch[0][0])
+            for (num, overrides), result in zip(batch, results):
+                directory = self.composer.job_dir(num, overrides)
+                if result.status != JobStatus.COMPLETED and sweep.read_record(directory) is None:
+                    sweep.write_record(directory, num, overrides, "failed", sweep.describe(result._return_value))
+            returns.extend(results)
+            start = end
+        return returns
