@@ -14,7 +14,7 @@ from . import table
 from .errors import ConfigError
 from .lifetimes import DISTRIBUTIONS, Lifetime
 from .series import AnchorSeries
-from .units import parse_quantity, ureg
+from .units import magnitude, parse_quantity
 
 ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
 GRADES = ("short_loop", "long_loop_only")
@@ -167,17 +167,11 @@ def _nonnegative(key: str, raw, number: float) -> float:
 
 def _mass_per_unit(key: str, value) -> float:
     expected = "a mass per unit, e.g. '1.5 kg', or a mass per power, e.g. '650 kg/MW'"
-    try:
-        quantity = ureg.Quantity(value) if isinstance(value, str) else None
-    except Exception:
-        quantity = None
-    if quantity is None or not isinstance(quantity, ureg.Quantity):
-        raise ConfigError(key, value, expected)
-    for unit in ("kg", "kg/MW"):
-        if quantity.check(ureg.Quantity(1, unit).dimensionality):
-            mass = float(quantity.to(unit).magnitude)
-            if not mass > 0 or not math.isfinite(mass):
-                raise ConfigError(key, value, "a positive, finite mass")
+    for unit in ("kg", "kg / MW"):  # per MW: the segment's units are MW
+        mass = magnitude(value, unit) if isinstance(value, str) else None
+        if mass is not None:
+            if mass <= 0:
+                raise ConfigError(key, value, "a positive mass")
             return mass
     raise ConfigError(key, value, expected)
 

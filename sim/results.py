@@ -133,6 +133,12 @@ def quantiles(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean and P5/P50/P95 of every numeric KPI over replications, per year (long format)."""
     numeric = [c for c in kpis.columns if c not in ("replication", "year")
                and pd.api.types.is_numeric_dtype(kpis[c]) and not pd.api.types.is_bool_dtype(kpis[c])]
+    stats = ["mean", *[f"p{round(q * 100)}" for q in QUANTILES]]
+    if kpis["replication"].nunique() == 1:  # one replication: every statistic is the value itself
+        long = kpis.melt(id_vars="year", value_vars=numeric, var_name="kpi", value_name="mean")
+        for stat in stats[1:]:
+            long[stat] = long["mean"]
+        return long.sort_values("year", kind="stable", ignore_index=True)[["year", "kpi", *stats]]
     grouped = kpis.groupby("year")[numeric]
     parts = {"mean": grouped.mean()}
     for q in QUANTILES:
@@ -140,4 +146,4 @@ def quantiles(kpis: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat(parts, axis=1)
     frame.columns.names = ["stat", "kpi"]
     long = frame.stack("kpi", future_stack=True).reset_index()
-    return long[["year", "kpi", "mean", *[f"p{round(q * 100)}" for q in QUANTILES]]]
+    return long[["year", "kpi", *stats]]

@@ -106,9 +106,9 @@ class PoolLauncher(Launcher):
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(configs,))
         try:
-            # small chunks: few round trips, yet the last chunks do not leave a core idle
-            chunk = max(1, min(8, len(tasks) // (8 * workers)))
-            for task, error in zip(tasks, pool.map(_run_job, tasks, chunksize=chunk)):
+            # one point per round trip: a round trip costs well under a millisecond, a point about a
+            # tenth of a second, and no core waits at the end of the sweep for another's last chunk
+            for task, error in zip(tasks, pool.map(_run_job, tasks)):
                 returns[task[0]] = _job_return(task[4], Path(task[1]), error)
         finally:
             # on an interruption, drop the jobs not started: the finished ones keep their records
