@@ -26,3 +26,17 @@ def test_quick_start_has_exactly_two_commands():
     assert len(commands) == 2
     assert "python -m sim" in commands[0] and "pip install" in commands[0]
     assert "pytest" in commands[1]
+
+
+def test_walkthrough_quotes_the_default_run():
+    """The README's excerpt of the default run shows what the default run computes today."""
+    import sim
+
+    kpis = sim.run(sim.load_config()).kpis.set_index("year")
+    text = README.read_text()
+    row = re.search(r"\| target scope \(EV motors, wind generators\): all recycled \| (.*?) \|\n", text).group(1)
+    quoted_2025, quoted_2030, quoted_2035 = [float(cell.strip(" %")) for cell in row.split("|")]
+    for year, quoted in ((2025, quoted_2025), (2030, quoted_2030), (2035, quoted_2035)):
+        assert round(100 * kpis.at[year, "recycled_content_target_scope"], 2) == quoted
+    calibration = re.search(r"\| post-consumer recycled content 2030 \| (.*?) %", text).group(1)
+    assert round(100 * kpis.at[2030, "recycled_content_post_consumer"], 2) == float(calibration)
