@@ -19,7 +19,7 @@ FLOW_COLOURS = {"primary": "#e6a04c", "end_of_life": "#5b8cc4", "recycled": "#3a
 #: Sankey nodes: label and column. Cycles are cut by giving the loop's two ends separate nodes.
 SANKEY_NODES = {
     "eol": ("products reaching end of life", 0), "end_of_life": ("discarded", 1),
-    "collection": ("collected", 2), "uncollected": ("not collected", 3), "dismantling": ("dismantled", 3),
+    "collection": ("to collection", 2), "uncollected": ("not collected", 3), "dismantling": ("dismantled", 3),
     "making_swarf": ("magnet-making swarf", 3), "imported_scrap": ("imported scrap", 3),
     "sintering_swarf": ("re-sintering swarf", 3), "shredder_loss": ("shredded, not liberated", 4),
     "scrap_store": ("scrap store", 4), "scrap_export": ("scrap exported", 5), "sintering": ("re-sintering", 6),
