@@ -40,6 +40,8 @@ class Record:
 
 
 class Simulation:
+    """The nodes of one replication, wired to one ledger and one SimPy environment (years)."""
+
     def __init__(self, params: Params, replication: int = 0, trace: bool = False):
         self.params = params
         spy = params.steps_per_year
@@ -86,13 +88,11 @@ class Simulation:
         return Record(self.replication, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
 
     def _snapshot(self, row: int) -> None:
-        n_segments = len(self.params.segments)
+        """Each node's own account of its stock [kg by slot], which the mass-balance check
+        compares with the flows the ledger recorded."""
         for node in self.nodes:
             stock = node.stock()
-            target = self.stocks[node.name][row]
-            target[: stock.shape[0]] = stock  # segment-only nodes leave the `all` slot at zero
-            if stock.shape[0] == n_segments:
-                target[-1] = 0.0
+            self.stocks[node.name][row, : stock.shape[0]] = stock  # segment-only nodes: `all` stays 0
 
     def _clock(self):
         params = self.params
