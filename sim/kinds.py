@@ -176,14 +176,22 @@ def _mass_per_unit(key: str, value) -> float:
     raise ConfigError(key, value, expected)
 
 
-def _rate_changes(key: str, value) -> tuple:
+def _events(key: str, value, fields: tuple[str, ...]) -> list[tuple[str, Mapping]]:
+    """The items of a list of dated events, each a mapping with exactly `fields`, with their keys."""
     if not isinstance(value, list):
-        raise ConfigError(key, value, "a list of {year, segment, key, value}")
-    changes = []
+        raise ConfigError(key, value, "a list of {" + ", ".join(fields) + "}")
+    items = []
     for i, item in enumerate(value):
         item_key = f"{key}[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"year", "segment", "key", "value"}:
-            raise ConfigError(item_key, item, "a mapping with exactly year, segment, key, value")
+        if not isinstance(item, Mapping) or set(item) != set(fields):
+            raise ConfigError(item_key, item, f"a mapping with exactly {', '.join(fields)}")
+        items.append((item_key, item))
+    return items
+
+
+def _rate_changes(key: str, value) -> tuple:
+    changes = []
+    for item_key, item in _events(key, value, ("year", "segment", "key", "value")):
         if item["key"] not in RATE_KEYS:
             raise ConfigError(f"{item_key}.key", item["key"], f"one of {', '.join(RATE_KEYS)}")
         changes.append((_int(f"{item_key}.year", item["year"], 1800, "a year (integer)"),
@@ -192,13 +200,8 @@ def _rate_changes(key: str, value) -> tuple:
 
 
 def _supply_shocks(key: str, value) -> tuple:
-    if not isinstance(value, list):
-        raise ConfigError(key, value, "a list of {start, end, availability}")
     shocks = []
-    for i, item in enumerate(value):
-        item_key = f"{key}[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"start", "end", "availability"}:
-            raise ConfigError(item_key, item, "a mapping with exactly start, end, availability")
+    for item_key, item in _events(key, value, ("start", "end", "availability")):
         start = _number(f"{item_key}.start", item["start"], "a time in years")
         end = _number(f"{item_key}.end", item["end"], "a time in years")
         if end <= start:
