@@ -9,9 +9,28 @@ def main() -> None:
         from .compare import main as compare
 
         sys.exit(compare(sys.argv[2:]))
+    _check_overrides(sys.argv[1:])
     from .app import main as app
 
     app()
+
+
+def _check_overrides(args: list[str]) -> None:
+    """Hydra rejects a misspelt key or an unknown config-group option before the app runs, with a
+    report of several lines; compose first so that the user gets one line and exit status 2.
+    Command lines with flags (sweeps, --cfg, --help) keep Hydra's own handling."""
+    if any(arg.startswith("-") for arg in args):
+        return
+    from hydra.errors import HydraException
+
+    from .api import load_config
+    from .errors import composition_error
+
+    try:
+        load_config(args)
+    except HydraException as error:
+        print(composition_error(error), file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,16 @@ def main(cfg: DictConfig) -> None:
     except ConfigError as error:
         # a user mistake: one line, no traceback, and no run directory that looks like a result
         print(error, file=sys.stderr)
-        shutil.rmtree(directory, ignore_errors=True)
-        if directory.parent.is_dir() and not any(directory.parent.iterdir()):
-            directory.parent.rmdir()  # the date folder Hydra made for this run alone
+        _remove_hydra_files(directory)
         sys.exit(2)
     write_run(cfg, result, directory)
     print(f"results in {directory}")
+
+
+def _remove_hydra_files(directory: Path) -> None:
+    """Remove what Hydra wrote for a run that failed validation (its .hydra folder and job log),
+    and the run directory if that leaves it empty; anything else in it is the user's and stays."""
+    shutil.rmtree(directory / ".hydra", ignore_errors=True)
+    (directory / f"{HydraConfig.get().job.name}.log").unlink(missing_ok=True)
+    if directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()

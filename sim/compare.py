@@ -16,7 +16,7 @@ from hydra.errors import HydraException, MissingConfigException
 
 from . import report
 from .api import CONFIG_DIR, load_config, run
-from .errors import ConfigError
+from .errors import ConfigError, composition_error
 from .report import KpiView, pct, tonnes
 from .results import Result
 
@@ -54,8 +54,10 @@ def scenarios(overrides: list[str]) -> list[Scenario]:
             varying.append((key, [v.strip() for v in value.split(",") if v.strip()]))
         else:
             common.append(override)
+    if not varying and not any(o.partition("=")[0].lstrip("+~") == "policy" for o in common):
+        varying = [("policy", options("policy"))]  # nothing to compare given: every policy
     if not varying:
-        varying = [("policy", options("policy"))]
+        return [Scenario(", ".join(common) or "default", tuple(common))]
     result = []
     for values in itertools.product(*(vals for _, vals in varying)):
         pairs = [f"{key}={value}" for (key, _), value in zip(varying, values)]
@@ -81,7 +83,7 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
         (f"capacity_benchmark_{year}", f"capacity benchmark {year} (capacity / consumption)",
          view("capacity_benchmark", year), "share"),
         ("target", "target", f"{pct(p.target.share)} of {p.target.metric}", "text"),
-        ("target_met", f"target met in {year}", "yes" if view.met(year) else "no", "text"),
+        (f"target_met_{year}", f"target met in {year}", "yes" if view.met(year) else "no", "text"),
         ("first_year_target_met", "first year the target is met", view.first_year_met(), "year"),
         (f"binding_constraint_{year}", f"binding constraint {year}", str(view.binding[year]), "text"),
         (f"scrap_export_t_{year}", f"scrap exported {year}", view("scrap_export_t", year), "mass"),
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run_all(chosen)
     except (ConfigError, HydraException, MissingConfigException) as error:
         # a user mistake (bad value or unknown option): one line, no traceback
-        print(str(error).splitlines()[0], file=sys.stderr)
+        print(error if isinstance(error, ConfigError) else composition_error(error), file=sys.stderr)
         return 2
     directory = args.out or Path("outputs", "compare", datetime.now().strftime("%Y-%m-%d"),
                                  datetime.now().strftime("%H-%M-%S"))

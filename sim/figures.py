@@ -302,15 +302,17 @@ def write_figures(result: Result, directory: Path) -> tuple[list[Path], list[str
     year = result.params.output.sankey_year
     links = sankey_links(result, year)
     written, missing = [], []
-    html = sankey_html(links, year, directory / f"sankey_{year}.html")
-    if html is None:
-        missing.append("plotly")
-    else:
-        written.append(html)
+    if links:  # a year without flows (nothing placed, nothing recycled) has no Sankey to draw
+        html = sankey_html(links, year, directory / f"sankey_{year}.html")
+        if html is None:
+            missing.append("plotly")
+        else:
+            written.append(html)
     if not installed("matplotlib"):
         missing.insert(0, "matplotlib")
         return written, missing
     written += [recycled_content_png(result, directory / "recycled_content.png"),
-                eol_by_segment_png(result, directory / "eol_arising_by_segment.png"),
-                sankey_png(links, year, directory / f"sankey_{year}.png")]
+                eol_by_segment_png(result, directory / "eol_arising_by_segment.png")]
+    if links:
+        written.append(sankey_png(links, year, directory / f"sankey_{year}.png"))
     return written, missing

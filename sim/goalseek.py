@@ -18,7 +18,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from .api import load_config, parameters, run
-from .errors import ConfigError
+from .errors import ConfigError, composition_error
 from .sweep import headline, meets
 from .units import parse_quantity
 
@@ -110,7 +110,10 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
     """
     if not high > low:
         raise ValueError(f"goal-seek range [{low}, {high}]: expected low < high")
-    tolerance = tolerance or (high - low) / 1000
+    if tolerance is None:
+        tolerance = (high - low) / 1000
+    if not tolerance > 0:
+        raise ValueError(f"goal-seek tolerance {tolerance}: expected a positive number")
     base = plain_config(cfg)
     target = parameters(base).target  # validates the base scenario once, before any search
     evaluations = 0
@@ -133,7 +136,8 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
     if meets(at_low[target.metric], target.share):
         return answer(low, at_low, at_high)
     lower, upper, at_upper = low, high, at_high
-    while upper - lower > tolerance:
+    # a tolerance below the float spacing of the range would never be reached: stop there too
+    while upper - lower > tolerance and lower < (lower + upper) / 2 < upper:
         middle = (lower + upper) / 2
         at_middle = evaluate(middle)
         if meets(at_middle[target.metric], target.share):
@@ -184,7 +188,9 @@ def _swept_values(text: str) -> tuple[str, list]:
 
     override = OverridesParser.create().parse_override(text)
     values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
-    return override.key_or_group, [float(v) for v in values]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise ValueError(f"--over {text}: expected numbers")
+    return override.key_or_group, values  # as parsed: whole numbers stay integers (years, vessels)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         over, values = _swept_values(args.over)
         table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance)
     except (ConfigError, ValueError, HydraException) as error:
-        print(error, file=sys.stderr)
+        print(composition_error(error) if isinstance(error, HydraException) else error, file=sys.stderr)
         return 2
     from .sweep_figures import frontier_markdown
     text = frontier_markdown(table)

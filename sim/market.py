@@ -51,6 +51,7 @@ class Market:
     def __init__(self, params: Params, whole_units: bool):
         first, last = params.history_start, params.end_year
         self.first_year = first
+        self.start_year = params.start_year
         self.steps_per_year = params.steps_per_year
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         share = np.array([s.magnet_share for s in params.segments])
@@ -80,7 +81,8 @@ class Market:
         demand = wanted.sum()
         recycled_total = self.recycled.sum()
         recycled_used = min(recycled_total, demand)
-        availability = self.policy.primary_availability(t)
+        # history is observed placement: shocks act from the start of the study period only
+        availability = self.policy.primary_availability(t) if year >= self.start_year else 1.0
         delivered, placed_units = wanted, units
         if availability < 1.0 and demand > 0:  # short of magnets: each use gets the same share
             served = (recycled_used + (demand - recycled_used) * availability) / demand

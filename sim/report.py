@@ -152,7 +152,7 @@ def _answers(view: KpiView, result: Result) -> list[str]:
                     f"{view.share('recycled_content', later)} (all magnets)")
     lines.append(content + ".")
     verdict = "met" if view.met(year) else "not met"
-    lines.append(f"- Target, {target.label}: {METRIC_NAMES[target.metric]} is "
+    lines.append(f"- Target, {pct(target.share)} by {target.year} ({target.label}): {METRIC_NAMES[target.metric]} is "
                  f"{view.share(target.metric, year)} in {year}, **{verdict}**; "
                  f"first met: **{met if met is not None else f'not by {p.end_year}'}**.")
     benchmark = view("capacity_benchmark", year)

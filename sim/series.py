@@ -29,8 +29,7 @@ class AnchorSeries:
     def with_step(self, year: float, value: float) -> "AnchorSeries":
         """The same series up to `year`, then `value` from `year` on (a policy event)."""
         before = [(y, v) for y, v in zip(self.years, self.values) if y < year]
-        anchors = before + [(year - 1e-9, float(self.at(year - 1e-9)))] if before else []
-        anchors += [(float(year), float(value))]
+        anchors = before + [(year - 1e-9, float(self.at(year - 1e-9))), (float(year), float(value))]
         ys, vs = zip(*anchors)
         return AnchorSeries(tuple(ys), tuple(vs))
 

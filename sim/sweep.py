@@ -125,6 +125,20 @@ def completed(directory: Path, overrides: Iterable[str]) -> bool:
     return record is not None and record["status"] == "ok" and record["overrides"] == list(overrides)
 
 
+def drop_stale_records(sweep_dir: Path, jobs: dict[Path, list[str]]) -> int:
+    """Delete job records under `sweep_dir` that belong to no job of this sweep (another sweep
+    wrote into the same directory, or the job's overrides changed), so the table holds this
+    sweep only. jobs: each job's directory and overrides. Returns how many were deleted."""
+    current = {directory.resolve(): list(overrides) for directory, overrides in jobs.items()}
+    stale = 0
+    for path in Path(sweep_dir).rglob(RECORD):
+        record = read_record(path.parent)
+        if current.get(path.parent.resolve()) != (record or {}).get("overrides"):
+            path.unlink()
+            stale += 1
+    return stale
+
+
 def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iterable[str],
               job_output: str = "summary") -> str | None:
     """Run one point of a sweep and record it; a failure (bad input, or any error of the run) is

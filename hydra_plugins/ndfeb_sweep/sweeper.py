@@ -84,6 +84,7 @@ class NdfebSweeper(Sweeper):
         sweep_dir = self.composer.sweep_dir
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        sweep.drop_stale_records(sweep_dir, {self.composer.job_dir(num, o): o for num, o in jobs})
         pending = [(num, overrides) for num, overrides in jobs
                    if not (self.resume and sweep.completed(self.composer.job_dir(num, overrides), overrides))]
         if len(pending) < len(jobs):
