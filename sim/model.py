@@ -63,7 +63,7 @@ class Simulation:
         self.collection = Collection(params, rng("collection"))
         self.dismantling = Dismantling(params, rng("liberation"))
         self.store = ScrapStore(params)
-        self.sintering = Sintering(params)
+        self.sintering = Sintering(params, rng("sintering"))
         self.hpms = [HpmsPlant(p, params, self.env, self.ledger, self.store, self.sintering,
                                rng(f"plant:{p.name}"), self.trace)
                      for p in params.plants if p.route == "hpms"]

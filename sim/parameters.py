@@ -89,6 +89,7 @@ class ScrapStore:
 @dataclass(frozen=True)
 class Sintering:
     process_yield: float
+    yield_sd: float
     swarf_share_of_loss: float
 
 
@@ -250,7 +251,8 @@ def validate(config: Mapping) -> Params:
         plants=tuple(plants),
         market=Market(**sections["market"]),
         scrap_store=ScrapStore(**sections["scrap_store"]),
-        sintering=Sintering(process_yield=sintering["yield"], swarf_share_of_loss=sintering["swarf_share_of_loss"]),
+        sintering=Sintering(process_yield=sintering["yield"], yield_sd=sintering["yield_sd"],
+                            swarf_share_of_loss=sintering["swarf_share_of_loss"]),
         policy=Policy(**{**policy, "supply_shocks": tuple(SupplyShock(*shock) for shock in policy["supply_shocks"])}),
         target=Target(**target),
         output=Output(**out),

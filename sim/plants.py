@@ -19,6 +19,14 @@ def year_of(t: float) -> int:
     return math.floor(t + 1e-9)
 
 
+def sample_yield(mean: float, sd: float, rng) -> float:
+    """A yield: the mean in expected mode, a beta draw with that mean and sd in stochastic mode."""
+    if rng is None or sd == 0 or mean == 1.0:
+        return mean
+    concentration = max(mean * (1 - mean) / sd**2 - 1.0, 1.0)
+    return rng.beta(mean * concentration, (1 - mean) * concentration)
+
+
 @dataclass(frozen=True)
 class Campaign:
     """Back-to-back batches of one vessel: starts at `start`, batch i ends at start + (i+1)*cycle."""
@@ -36,9 +44,11 @@ class Sintering:
 
     name = "sintering"
 
-    def __init__(self, params: Params):
+    def __init__(self, params: Params, rng=None):
         self.process_yield = params.sintering.process_yield
+        self.yield_sd = params.sintering.yield_sd
         self.swarf_share = params.sintering.swarf_share_of_loss
+        self.rng = rng
         self.powder = np.zeros(len(params.segments) + 1)
 
     def receive(self, lot: np.ndarray) -> None:
@@ -47,7 +57,9 @@ class Sintering:
     def sinter(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sinter all powder held; return (magnets, swarf, process loss) by origin slot."""
         powder, self.powder = self.powder, np.zeros_like(self.powder)
-        magnets = powder * self.process_yield
+        if not powder.any():
+            return powder, powder, powder
+        magnets = powder * sample_yield(self.process_yield, self.yield_sd, self.rng)
         swarf = (powder - magnets) * self.swarf_share
         return magnets, swarf, powder - magnets - swarf
 
@@ -127,12 +139,7 @@ class HpmsPlant:
         return running + (self.rng.gamma(breakdowns, plant.mttr) if breakdowns else 0.0)
 
     def _yield(self) -> float:
-        plant = self.plant
-        if self.rng is None or plant.yield_sd == 0 or plant.process_yield == 1.0:
-            return plant.process_yield
-        m, s = plant.process_yield, plant.yield_sd
-        concentration = max(m * (1 - m) / s**2 - 1.0, 1.0)
-        return self.rng.beta(m * concentration, (1 - m) * concentration)
+        return sample_yield(self.plant.process_yield, self.plant.yield_sd, self.rng)
 
     def _vessel(self, vessel: int):
         size = self.plant.batch_size
