@@ -5,7 +5,6 @@ composed once per config-group choice instead of once per job, with completed jo
 # dataclasses cannot resolve string annotations
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
