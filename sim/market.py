@@ -23,7 +23,6 @@ class Delivery:
     primary: np.ndarray
     post_consumer: np.ndarray
     pre_consumer: np.ndarray
-    recycled_used: np.ndarray  # by origin slot
     units: np.ndarray  # units placed per segment
     demand: float
     shortage: float
@@ -99,7 +98,6 @@ class Market:
             primary=delivered - recycled_to,
             post_consumer=recycled_to * post_share,
             pre_consumer=recycled_to * (1.0 - post_share),
-            recycled_used=used_by_origin,
             units=placed_units,
             demand=demand,
             shortage=max(demand - delivered.sum(), 0.0),
