@@ -13,6 +13,12 @@ BINDING = ("feed", "collection", "liberation", "export", "capacity")
 CAPACITY_BOUND = 0.95
 
 
+def meets(value, share):
+    """Whether a recycled content (a number or an array) reaches a target share; the one rule
+    for `target_met`, `mandate_met`, the summary and the sweep table (rounding is forgiven)."""
+    return value >= share - 1e-12
+
+
 def _sum(flows, src=None, dst=None, origins=None) -> np.ndarray:
     """Sum [year, slot] of the flows matching src / dst (a name, or a prefix ending in ':')."""
     total = None
@@ -57,12 +63,12 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
     kpi["recycled_content_target_scope_post_consumer"] = _ratio(post[:, scope].sum(axis=1),
                                                                 delivered[:, scope].sum(axis=1))
     kpi["target_share"] = np.full(n_years, params.target.share)
-    kpi["target_met"] = kpi[params.target.metric] >= params.target.share - 1e-12
+    kpi["target_met"] = meets(kpi[params.target.metric], params.target.share)
     mandate = params.policy.mandate_share
     if mandate is not None:  # a magnet-specific minimum recycled content for the target scope
         applies = kpi["year"] >= params.policy.mandate_from
         kpi["mandate_share"] = np.where(applies, mandate, 0.0)
-        kpi["mandate_met"] = ~applies | (kpi["recycled_content_target_scope"] >= mandate - 1e-12)
+        kpi["mandate_met"] = ~applies | meets(kpi["recycled_content_target_scope"], mandate)
 
     kpi["eol_arising_t"] = flow("in_use", "end_of_life").sum(axis=1) / 1e3
     kpi["discarded_t"] = flow("end_of_life", "collection").sum(axis=1) / 1e3

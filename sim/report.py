@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kpis import CAPACITY_BOUND
+from .kpis import CAPACITY_BOUND, meets
 from .results import Result
 
 #: what each binding constraint means for a reader of the summary
@@ -79,7 +79,7 @@ class KpiView:
         """Whether the target metric (mean over replications) reaches the target share in `year`;
         the same rule as the sweep table and the per-year `target_met` KPI."""
         target = self.params.target
-        return bool(self(target.metric, year) >= target.share - 1e-12)
+        return bool(meets(self(target.metric, year), target.share))
 
     def first_year_met(self) -> int | None:
         met = [y for y in self.params.years if self.met(y)]

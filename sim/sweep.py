@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from .api import run
 from .errors import ConfigError
+from .kpis import meets
 from .results import Result
 
 #: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
@@ -45,11 +46,6 @@ def swept_values(overrides: Iterable[str]) -> dict[str, Any]:
             value = override.get_value_element_as_str()
         values[key] = value
     return values
-
-
-def meets(value: float, share: float) -> bool:
-    """Whether a recycled-content value meets a target share (the tolerance of the `target_met` KPI)."""
-    return value >= share - 1e-12
 
 
 def headline(result: Result) -> dict[str, Any]:
