@@ -46,7 +46,10 @@ def test_every_config_option_composes_and_validates(group, option):
     not in the defaults list, so they are appended with +)."""
     cfg = sim.load_config([f"{'+' if group == 'sweep' else ''}{group}={option}"])
 
-    sim.parameters(cfg)
+    params = sim.parameters(cfg)
+    assert params.segments and params.start_year <= params.target.year <= params.end_year
+    if group == "policy":  # the option chosen is the policy that runs
+        assert params.policy.name == option
 
 
 # --- bad input ----------------------------------------------------------------------------------
