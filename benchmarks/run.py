@@ -18,8 +18,8 @@ import numpy as np
 import simpy
 
 import sim
-from sim.installed_base import EndOfLife, InUse
-from sim.lifetimes import window_departures
+from sim.config.lifetimes import window_departures
+from sim.model.installed_base import EndOfLife, InUse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,8 @@ def main() -> None:
         print(f"python -m sim end to end: {best_of(end_to_end, 3):.2f} s")
     if "memory" in chosen:
         sizes = {n: peak_memory_mib(n) for n in (10, 100)}
-        print("peak memory, stochastic, one process: " + ", ".join(f"{n} replications {m:.0f} MiB" for n, m in sizes.items()))
+        listed = ", ".join(f"{n} replications {m:.0f} MiB" for n, m in sizes.items())
+        print("peak memory, stochastic, one process: " + listed)
 
 
 if __name__ == "__main__":

@@ -65,5 +65,7 @@ def main() -> None:
             print(f"1000 points, ndfeb sweeper + launcher: {ours:6.1f} s")
 
 
+
+
 if __name__ == "__main__":
     main()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from chain_scenarios import (
+    assert_balanced,
+    assert_sources_match_holdings,
+    balance_residuals,
+    full_feature_config,
+    small_config,
+)
 
 import sim
-from sim.balance import check
-from sim.model import Simulation
-from sim.scrap_store import ScrapStore
-
-from chain_scenarios import (assert_balanced, assert_sources_match_holdings, balance_residuals,
-                             full_feature_config, small_config)
+from sim.model.balance import check
+from sim.model.scrap_store import ScrapStore
+from sim.model.simulation import Simulation
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import compare
+from sim.studies import compare
 
 SHORT = "end_year=2036"
 

@@ -3,18 +3,18 @@
 import re
 from pathlib import Path
 
-from sim.table import markdown
+from sim.config.parameter_table import markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_config_reference_matches_parameter_table():
-    """The README lists every key of sim/parameter_table.csv with its unit, default and source."""
+    """The README lists every key of sim/config/parameter_table.csv with its unit, default and source."""
     text = README.read_text()
     block = text.split("<!-- config-reference:start -->")[1].split("<!-- config-reference:end -->")[0]
     assert block.strip() == markdown(), (
         "README config reference is stale: replace the block between the config-reference markers "
-        "with the output of: python -c 'from sim.table import markdown; print(markdown())'")
+        "with the output of: python -c 'from sim.config.parameter_table import markdown; print(markdown())'")
 
 
 def test_quick_start_has_exactly_two_commands():

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import goalseek
-from sim.compare import scenarios
-from sim.series import AnchorSeries
+from sim.config.series import AnchorSeries
+from sim.studies import goalseek
+from sim.studies.compare import scenarios
 
 SHORT = ["end_year=2032", "target.year=2030", "output.sankey_year=2030", "output.figures=false"]
 

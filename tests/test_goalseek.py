@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import ConfigError, goalseek
+from sim import ConfigError
+from sim.studies import goalseek
 
 SHARE = 0.25
 
@@ -71,8 +72,9 @@ def test_the_frontier_gives_the_least_collection_rate_for_each_liberation_rate()
 
     assert list(frontier["segments.motors.liberation_rate"]) == liberation
     assert list(frontier["reachable"]) == [False, True, True]
-    assert frontier["value"].iloc[1:].tolist() == pytest.approx([SHARE / (l * 0.8) for l in liberation[1:]], abs=1e-5)
-    from sim.sweep_figures import frontier_markdown
+    expected = [SHARE / (rate * 0.8) for rate in liberation[1:]]
+    assert frontier["value"].iloc[1:].tolist() == pytest.approx(expected, abs=1e-5)
+    from sim.report.sweep_figures import frontier_markdown
     table = frontier_markdown(frontier)
     assert "| 0.2 | unreachable | 0.1600 at 1 | liberation |" in table
     assert "| 0.5 | 0.625 |" in table

@@ -16,7 +16,7 @@ import pytest
 from scipy import integrate, stats
 
 import sim
-from sim.lifetimes import Lifetime, cohort_hazard, window_departures
+from sim.config.lifetimes import Lifetime, cohort_hazard, window_departures
 
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 YEARS = np.arange(FIRST_YEAR, LAST_YEAR + 1)

@@ -14,7 +14,7 @@ import yaml
 import sim
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
-TABLE = Path(sim.__file__).with_name("parameter_table.csv")
+TABLE = Path(sim.__file__).parent / "config" / "parameter_table.csv"
 
 
 def config_options() -> list[tuple[str, str]]:
@@ -206,7 +206,7 @@ def table_defaults() -> dict[str, object]:
     ("policy.allocation", lambda p: p.policy.allocation),
 ])
 def test_keys_left_out_take_the_parameter_table_default(key, read):
-    """A key missing from the config gets the default written in sim/parameter_table.csv."""
+    """A key missing from the config gets the default written in sim/config/parameter_table.csv."""
     params = sim.parameters(minimal_config())
 
     default = table_defaults()[key]

@@ -11,11 +11,10 @@ ends. Vessels waiting for feed start in the order in which they began to wait.
 from __future__ import annotations
 
 import pytest
+from chain_scenarios import HOURS_PER_YEAR
 
 import sim
-from sim.model import Simulation
-
-from chain_scenarios import HOURS_PER_YEAR
+from sim.model.simulation import Simulation
 
 BATCH_KG = 400.0
 CYCLE = 8 / HOURS_PER_YEAR  # "8 h" in years

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import sim
+from sim.config.compose import CONFIG_DIR
 
-CONF = Path(sim.api.CONFIG_DIR)
+CONF = Path(CONFIG_DIR)
 GROUPS = ("region", "plants", "policy", "target")
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF / group).glob("*.yaml"))]
 SHORT = ["end_year=2036"]  # policies act before 2036; shorter runs keep the tests fast

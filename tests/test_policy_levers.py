@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from chain_scenarios import merged, small_config
 
 import sim
-
-from chain_scenarios import merged, small_config
 
 BATCH_T = 0.4
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from chain_scenarios import assert_balanced, assert_sources_match_holdings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model import Simulation
-
-from chain_scenarios import assert_balanced, assert_sources_match_holdings
+from sim.model.simulation import Simulation
 
 START, END, HISTORY = 2015, 2025, 2010
 PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

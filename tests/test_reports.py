@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import figures
-from sim.outputs import write_run
+from sim.report import figures
+from sim.report.run_writer import write_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

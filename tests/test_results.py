@@ -3,7 +3,7 @@
 import pandas as pd
 
 import sim
-from sim.results import quantiles
+from sim.analysis.results import quantiles
 
 
 def test_single_replication_quantiles_equal_the_general_path():

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from chain_scenarios import full_feature_config, merged, small_config
 
 import sim
-
-from chain_scenarios import full_feature_config, merged, small_config
 
 REPLICATIONS = 60
 COMPARED = ["liberated_t", "hpms_feed_t", "recycled_supply_t"]

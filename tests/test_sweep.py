@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 import sim
 from hydra_plugins.ndfeb_sweep.composition import apply_values, set_plain_values
-from sim import sweep
+from sim.studies import sweep
 
 THREE_POINTS = "segments.ev_traction.collection_rate=0.4,0.6,0.8"
 
@@ -92,7 +92,7 @@ def test_resuming_skips_completed_jobs(three_point_sweep, tmp_path):
     shutil.rmtree(sweep_dir / "1")
     before = {n: (sweep_dir / n / "job.json").stat().st_mtime_ns for n in ("0", "2")}
 
-    finished = run_module("sim.sweep", "resume", str(sweep_dir), cwd=tmp_path)
+    finished = run_module("sim", "sweep", "resume", str(sweep_dir), cwd=tmp_path)
 
     assert finished.returncode == 0, finished.stderr
     assert "2 of 3 jobs already completed" in finished.stderr + finished.stdout
@@ -107,7 +107,7 @@ def test_reaggregation_rebuilds_the_same_table(three_point_sweep, tmp_path):
     for name in ("sweep.csv", "sweep.parquet"):
         (sweep_dir / name).unlink()
 
-    finished = run_module("sim.sweep", "aggregate", str(sweep_dir), cwd=tmp_path)
+    finished = run_module("sim", "sweep", "aggregate", str(sweep_dir), cwd=tmp_path)
 
     assert finished.returncode == 0, finished.stderr
     assert (sweep_dir / "sweep.csv").read_text() == (three_point_sweep / "sweep.csv").read_text()
@@ -139,7 +139,7 @@ def test_a_stored_sweep_runs_with_plus_sweep_and_draws_its_heatmap(tmp_path):
     by_capacity = table[table["segments.ev_traction.collection_rate"] == 0.6].set_index("plants.caremag_lacq.capacity")
     assert by_capacity.loc["0 t/yr", "recycled_content"] <= by_capacity.loc["8000 t/yr", "recycled_content"]
 
-    finished = run_module("sim.sweep", "heatmap", str(sweep_dir), cwd=tmp_path)
+    finished = run_module("sim", "sweep", "heatmap", str(sweep_dir), cwd=tmp_path)
 
     assert finished.returncode == 0, finished.stderr
     image = sweep_dir / "heatmap_recycled_content_target_scope.png"

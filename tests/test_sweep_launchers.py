@@ -8,10 +8,9 @@ import importlib.util
 
 import pandas as pd
 import pytest
-
-from sim import sweep
-
 from test_sweep import run_sweep
+
+from sim.studies import sweep
 
 #: one failing point among good ones: the engines must record it, not stop the sweep
 POINTS = "segments.ev_traction.collection_rate=0.4,1.5,0.8"

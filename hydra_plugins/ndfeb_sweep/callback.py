@@ -9,7 +9,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from sim import sweep
+from sim.studies import sweep
 
 
 class SweepTable(Callback):

@@ -7,10 +7,10 @@ import logging
 import multiprocessing
 import os
 import pickle
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -19,9 +19,15 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from sim import sweep
+from sim.studies import sweep
 
-from .composition import GroupComposer, app_config, apply_values, plain_config, set_plain_values
+from .composition import (
+    GroupComposer,
+    app_config,
+    apply_values,
+    plain_config,
+    set_plain_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +36,7 @@ log = logging.getLogger(__name__)
 class PoolLauncherConf:
     _target_: str = "hydra_plugins.ndfeb_sweep.launcher.PoolLauncher"
     #: worker processes; null = one per core this process may use
-    n_jobs: Optional[int] = None
+    n_jobs: int | None = None
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="ndfeb", node=PoolLauncherConf, provider="ndfeb-sim")
@@ -56,11 +62,11 @@ class PoolLauncher(Launcher):
     or saved .hydra configs, and no per-job callbacks (the sweep-end callbacks run as usual).
     """
 
-    def __init__(self, n_jobs: Optional[int] = None) -> None:
+    def __init__(self, n_jobs: int | None = None) -> None:
         self.n_jobs = n_jobs
-        self.config: Optional[DictConfig] = None
-        self.hydra_context: Optional[HydraContext] = None
-        self.composer: Optional[GroupComposer] = None
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+        self.composer: GroupComposer | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -78,7 +84,7 @@ class PoolLauncher(Launcher):
         composer = self.composer
         job_output = sweep.job_output(self.config.hydra)
         groups: dict[tuple[str, ...], int | str] = {}  # index in `configs`, or why it does not compose
-        configs: list[tuple[bytes, Optional[bytes]]] = []  # per group: task config, plain containers
+        configs: list[tuple[bytes, bytes | None]] = []  # per group: task config, plain containers
         tasks, returns = [], {}
         for num, overrides in jobs:
             directory = composer.job_dir(num, overrides)
@@ -116,7 +122,7 @@ class PoolLauncher(Launcher):
         return [returns[num] for num, _ in jobs]
 
 
-def _job_return(overrides, directory: Path, error: Optional[str]) -> JobReturn:
+def _job_return(overrides, directory: Path, error: str | None) -> JobReturn:
     return JobReturn(overrides=list(overrides), working_dir=str(directory), task_name="sim",
                      status=JobStatus.COMPLETED if error is None else JobStatus.FAILED,
                      _return_value="ok" if error is None else SweepPointFailed(error))
@@ -125,18 +131,18 @@ def _job_return(overrides, directory: Path, error: Optional[str]) -> JobReturn:
 # --- in the worker processes ---------------------------------------------------------------------
 
 _configs: list[bytes] = []  # per group: the pickled task config
-_plain: list[Optional[bytes]] = []  # per group: pickled plain containers, None with interpolations
-_parser: Optional[OverridesParser] = None
+_plain: list[bytes | None] = []  # per group: pickled plain containers, None with interpolations
+_parser: OverridesParser | None = None
 
 
-def _start_worker(configs: list[tuple[bytes, Optional[bytes]]]) -> None:
+def _start_worker(configs: list[tuple[bytes, bytes | None]]) -> None:
     global _configs, _plain, _parser
     _configs = [cfg for cfg, _ in configs]
     _plain = [plain for _, plain in configs]
     _parser = OverridesParser.create()
 
 
-def _run_job(task) -> Optional[str]:
+def _run_job(task) -> str | None:
     """Run one point in a worker; returns its error message, None when it ran."""
     num, directory, group, values, overrides, job_output = task
     directory = Path(directory)

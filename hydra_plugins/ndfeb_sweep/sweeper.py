@@ -4,8 +4,9 @@ composed once per config-group choice instead of once per job, with completed jo
 # no `from __future__ import annotations`: Hydra loads plugin modules outside sys.modules, where
 # dataclasses cannot resolve string annotations
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
@@ -17,7 +18,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from sim import sweep
+from sim.studies import sweep
 
 from .composition import GroupComposer
 from .launcher import PoolLauncher
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 class NdfebSweeperConf:
     _target_: str = "hydra_plugins.ndfeb_sweep.sweeper.NdfebSweeper"
     #: the sweep, as in the basic sweeper: {key: "value,value" | "range(a,b,step)" | "glob(*)"}
-    params: Optional[Dict[str, str]] = None
+    params: dict[str, str] | None = None
     #: skip jobs whose directory already holds a successful record of the same overrides
     resume: bool = True
     #: summary: job.json per job; full: also every table and figure of a single run
@@ -48,17 +49,17 @@ class NdfebSweeper(Sweeper):
     composes and runs the others as usual.
     """
 
-    def __init__(self, params: Optional[Dict[str, str]] = None, resume: bool = True,
+    def __init__(self, params: dict[str, str] | None = None, resume: bool = True,
                  job_output: str = "summary") -> None:
         if job_output not in sweep.JOB_OUTPUTS:
             raise ValueError(f"hydra.sweeper.job_output = {job_output!r}: "
                              f"expected one of {', '.join(sweep.JOB_OUTPUTS)}")
         self.params = dict(params or {})
         self.resume = resume
-        self.config: Optional[DictConfig] = None
-        self.hydra_context: Optional[HydraContext] = None
-        self.launcher: Optional[Launcher] = None
-        self.composer: Optional[GroupComposer] = None
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+        self.launcher: Launcher | None = None
+        self.composer: GroupComposer | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -70,14 +71,14 @@ class NdfebSweeper(Sweeper):
         else:
             self.composer = GroupComposer(hydra_context.config_loader, config)
 
-    def jobs(self, arguments: List[str]) -> list[list[str]]:
+    def jobs(self, arguments: list[str]) -> list[list[str]]:
         """Every job's overrides, in the basic sweeper's order (the job numbers are positions)."""
         assert self.hydra_context is not None
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         lines = [f"{key}={value}" for key, value in self.params.items()] + list(arguments)
         return BasicSweeper.split_arguments(parser.parse_overrides(lines), None)[0]
 
-    def sweep(self, arguments: List[str]) -> Any:
+    def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None and self.composer is not None and self.launcher is not None
         jobs = list(enumerate(self.jobs(arguments)))
         sweep_dir = self.composer.sweep_dir

@@ -11,9 +11,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from .api import CONFIG_DIR, run
-from .errors import ConfigError
-from .outputs import write_run
+from ..analysis.runner import run
+from ..config.compose import CONFIG_DIR
+from ..config.errors import ConfigError
+from ..report.run_writer import write_run
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -21,7 +22,7 @@ def main(cfg: DictConfig) -> None:
     directory = Path(HydraConfig.get().runtime.output_dir)
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         # a sweep point: its failure is recorded for the sweep table and the other points go on
-        from .sweep import run_hydra_job
+        from ..studies.sweep import run_hydra_job
         run_hydra_job(cfg, directory, HydraConfig.get())
         return
     try:

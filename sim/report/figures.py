@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .results import Result
+from ..analysis.results import Result
 
 INSTALL_HINT = "pip install 'ndfeb-sim[plots]' (or pip install -e '.[plots]' in a checkout)"
 END_OF_LIFE_CHAIN = ("in_use", "end_of_life", "collection", "dismantling")

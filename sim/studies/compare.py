@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 from hydra.errors import HydraException, MissingConfigException
 
-from . import report
-from .api import CONFIG_DIR, load_config, run
-from .errors import ConfigError, composition_error
-from .report import KpiView, pct, tonnes
-from .results import Result
+from ..analysis.results import Result
+from ..analysis.runner import run
+from ..config.compose import CONFIG_DIR, load_config
+from ..config.errors import ConfigError, composition_error
+from ..report import summary as report
+from ..report.summary import KpiView, pct, tonnes
 
 log = logging.getLogger(__name__)
 GROUPS = ("region", "plants", "policy", "target")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kinds import ELEMENTS
-from .parameters import Params, generic_composition
+from ..config.parameters import Params, generic_composition
+from ..config.values import ELEMENTS
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")

@@ -1,5 +1,5 @@
 """Sweeps: the record each job of a multirun leaves, the sweep table built from those records, and
-the commands to rebuild the table, resume a sweep and draw its heatmap (`python -m sim.sweep`)."""
+the commands to rebuild the table, resume a sweep and draw its heatmap (`python -m sim sweep`)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
-from .api import run
-from .errors import ConfigError
-from .kpis import meets
-from .results import Result
+from ..analysis.kpis import meets
+from ..analysis.results import Result
+from ..analysis.runner import run
+from ..config.errors import ConfigError
 
 #: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
 RECORD = "job.json"
@@ -143,7 +144,7 @@ def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iter
     try:
         result = run(cfg, workers=1)  # the sweep already runs one job per core
         if job_output == "full":
-            from .outputs import write_run
+            from ..report.run_writer import write_run
             write_run(cfg, result, directory)
     except Exception as error:
         message = describe(error)
@@ -242,7 +243,7 @@ def resume_command(sweep_dir: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.sweep", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sim sweep", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     aggregate = commands.add_parser("aggregate", help="rebuild sweep.csv/.parquet from the job directories")
     aggregate.add_argument("sweep_dir", type=Path)
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         return report(args.sweep_dir)
     if args.command == "resume":
         return subprocess.run(resume_command(args.sweep_dir)).returncode
-    from .sweep_figures import heatmap as draw
+    from ..report.sweep_figures import heatmap as draw
     try:
         path = draw(table(args.sweep_dir), args.sweep_dir, x=args.x, y=args.y, kpi=args.kpi)
     except (ValueError, ImportError) as error:  # no such column, nothing to draw, no matplotlib
@@ -270,5 +271,3 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())

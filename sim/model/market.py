@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .parameters import Params
-from .series import by_year
+from ..config.parameters import Params
+from ..config.series import by_year
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lifetimes import Lifetime, cohort_hazard, window_departures
+from ..config.lifetimes import Lifetime, cohort_hazard, window_departures
 
 
 class CohortStock:

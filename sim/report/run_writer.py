@@ -11,9 +11,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from . import figures, report
-from .api import CONFIG_DIR
-from .results import Result
+from ..analysis.results import Result
+from ..config.compose import CONFIG_DIR
+from . import figures
+from . import summary as report
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,15 @@ quantity is converted with pint here, and every mistake raises a one-line Config
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from . import table
+from . import parameter_table as table
 from .errors import ConfigError
-from .kinds import composition, default, parse
 from .lifetimes import Lifetime
 from .series import AnchorSeries
+from .values import composition, default, parse
 
 SECTIONS = ("market", "scrap_store", "sintering", "policy", "target", "output")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

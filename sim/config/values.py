@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
-from . import table
+from . import parameter_table as table
 from .errors import ConfigError
 from .lifetimes import DISTRIBUTIONS, Lifetime
 from .series import AnchorSeries

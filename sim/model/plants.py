@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.parameters import Params, Plant
+from ..config.series import by_year
 from .ledger import Ledger
-from .parameters import Params, Plant
 from .scrap_store import ScrapStore
-from .series import by_year
 
 
 def year_of(t: float) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kpis import CAPACITY_BOUND, meets
-from .results import Result
+from ..analysis.kpis import CAPACITY_BOUND, meets
+from ..analysis.results import Result
 
 #: what each binding constraint means for a reader of the summary
 BINDING_MEANING = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config.parameters import Params
 from .cohorts import CohortStock, truncation_age
-from .parameters import Params
 
 
 class InUse:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..config.parameters import Params
+from ..model.ledger import SINKS
+from ..model.simulation import Record
 from . import kpis as kpi_module
-from .ledger import SINKS
-from .model import Record
-from .parameters import Params
 
 QUANTILES = (0.05, 0.5, 0.95)
 

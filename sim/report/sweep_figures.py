@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .units import ureg
+from ..config.units import ureg
 
 #: cells are labelled with their values up to this many rows or columns
 ANNOTATE_UP_TO = 12
@@ -37,7 +37,9 @@ def heatmap(frame: pd.DataFrame, sweep_dir: Path, x: str | None = None, y: str |
             kpi: str | None = None) -> Path:
     """heatmap_<kpi>.png in the sweep directory: the KPI over the (x, y) grid, failed points blank,
     the target share as a contour line; one panel per combination of any other swept columns."""
-    from matplotlib.figure import Figure  # plots are optional; only this figure needs matplotlib
+    from matplotlib.figure import (
+        Figure,  # plots are optional; only this figure needs matplotlib
+    )
 
     ok = frame[frame["status"] == "ok"]
     if ok.empty:

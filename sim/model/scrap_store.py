@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import Params
-from .series import by_year
+from ..config.parameters import Params
+from ..config.series import by_year
 
 
 class ScrapStore:

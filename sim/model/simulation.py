@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from ..config.parameters import Params
+from ..config.series import by_year
 from .installed_base import EndOfLife, InUse
 from .ledger import Ledger
 from .market import Market
-from .parameters import Params
 from .plants import Campaign, HpmsPlant, LongLoopPlant, Sintering
+from .random_streams import stream
 from .scrap_store import ScrapStore
-from .series import by_year
-from .streams import stream
 from .treatment import Collection, Dismantling
 
 

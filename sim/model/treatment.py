@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import Params
-from .series import by_year
+from ..config.parameters import Params
+from ..config.series import by_year
 
 
 def split(units: np.ndarray, share: np.ndarray, rng) -> np.ndarray:

@@ -11,7 +11,8 @@ class MassBalanceError(RuntimeError):
     """A node lost or gained material that no recorded flow explains: a bug, not a user mistake."""
 
 
-def node_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str, n_years: int) -> tuple[np.ndarray, np.ndarray]:
+def node_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str,
+                 n_years: int) -> tuple[np.ndarray, np.ndarray]:
     """(inflow, outflow) of `node` per year [kg], summed over origins and slots."""
     inflow, outflow = np.zeros(n_years), np.zeros(n_years)
     for (src, dst, _), sums in flows.items():

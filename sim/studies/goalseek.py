@@ -1,5 +1,5 @@
 """Goal-seeking: the least value of one parameter that meets the recycled-content target, found by
-bisection in this process, and the frontier over a second parameter (`python -m sim.goalseek`)."""
+bisection in this process, and the frontier over a second parameter (`python -m sim goalseek`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ import copy
 import multiprocessing
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pandas as pd
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
-from .api import load_config, parameters, run
-from .errors import ConfigError, composition_error
+from ..analysis.runner import run
+from ..config.compose import load_config, parameters
+from ..config.errors import ConfigError, composition_error
+from ..config.units import parse_quantity
 from .sweep import headline, meets
-from .units import parse_quantity
 
 #: scales every plant's capacity schedule; `plants.<plant>.capacity_scale` scales one plant's
 CAPACITY_SCALE = "capacity_scale"
@@ -195,8 +196,8 @@ def _swept_values(text: str) -> tuple[str, list]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sim.goalseek", description=__doc__,
-        epilog="example: python -m sim.goalseek capacity_scale 0 10 policy=combined "
+        prog="python -m sim goalseek", description=__doc__,
+        epilog="example: python -m sim goalseek capacity_scale 0 10 policy=combined "
                "--over segments.ev_traction.liberation_rate=0.2,0.4,0.6,0.8")
     parser.add_argument("parameter", help=f"a config key such as segments.ev_traction.collection_rate, "
                                           f"{CAPACITY_SCALE}, or plants.<plant>.{CAPACITY_SCALE}")
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError, HydraException) as error:
         print(composition_error(error) if isinstance(error, HydraException) else error, file=sys.stderr)
         return 2
-    from .sweep_figures import frontier_markdown
+    from ..report.sweep_figures import frontier_markdown
     text = frontier_markdown(table)
     print(text, end="")
     if args.out:
@@ -228,5 +229,3 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())

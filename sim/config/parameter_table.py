@@ -1,4 +1,4 @@
-"""The parameter table (sim/parameter_table.csv): the single source of truth for config keys,
+"""The parameter table (sim/config/parameter_table.csv): the single source of truth for config keys,
 their kinds, units, defaults, meanings and sources. Validation and the README reference read it."""
 
 from __future__ import annotations

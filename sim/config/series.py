@@ -19,14 +19,14 @@ class AnchorSeries:
     values: tuple[float, ...]
 
     @classmethod
-    def constant(cls, value: float) -> "AnchorSeries":
+    def constant(cls, value: float) -> AnchorSeries:
         return cls((0.0,), (float(value),))
 
     def at(self, t):
         """Value at time t [yr]; t may be a float or an array."""
         return np.interp(t, self.years, self.values)
 
-    def with_step(self, year: float, value: float) -> "AnchorSeries":
+    def with_step(self, year: float, value: float) -> AnchorSeries:
         """The same series up to `year`, then `value` from `year` on (a policy event)."""
         before = [(y, v) for y, v in zip(self.years, self.values) if y < year]
         anchors = before + [(year - 1e-9, float(self.at(year - 1e-9))), (float(year), float(value))]

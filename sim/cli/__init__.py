@@ -1,0 +1,1 @@
+"""Command-line layer: the Hydra app and the command-line entry points."""

@@ -1,0 +1,30 @@
+"""Composing a scenario: conf/ with Hydra overrides, and validation of the composed config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+
+from .parameters import Params, validate
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
+
+
+def load_config(overrides: Iterable[str] = (), config_name: str = "config") -> DictConfig:
+    """Compose conf/<config_name>.yaml with Hydra overrides; returns an editable DictConfig
+    (not yet validated)."""
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="sim"):
+        return compose(config_name=config_name, overrides=list(overrides))
+
+
+def parameters(cfg: DictConfig | dict) -> Params:
+    """Validate a composed config into parameters (raises ConfigError on bad input)."""
+    container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    container = {k: v for k, v in container.items() if k != "hydra"}
+    return validate(container)

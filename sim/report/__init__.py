@@ -1,0 +1,1 @@
+"""Report layer: the summary, figures and the writers of a run's output directory."""
