@@ -97,7 +97,7 @@ def _record():
 def test_check_accepts_an_untouched_record():
     """The runtime balance check passes on a record as the simulation left it."""
     record, n_years = _record()
-    check(record.flows, record.stocks, n_years)
+    check(record.graph, record.flows, record.stocks, n_years)
 
 
 def test_check_fails_loudly_on_a_tampered_stock():
@@ -105,7 +105,7 @@ def test_check_fails_loudly_on_a_tampered_stock():
     record, n_years = _record()
     record.stocks["scrap_store"][4, 0] += 1.0
     with pytest.raises(sim.MassBalanceError, match="scrap_store"):
-        check(record.flows, record.stocks, n_years)
+        check(record.graph, record.flows, record.stocks, n_years)
 
 
 def test_check_fails_loudly_on_a_tampered_flow():
@@ -114,7 +114,7 @@ def test_check_fails_loudly_on_a_tampered_flow():
     flows = record.flows[("collection", "dismantling", "recycled")]
     flows[3, 0] += 1.0
     with pytest.raises(sim.MassBalanceError):
-        check(record.flows, record.stocks, n_years)
+        check(record.graph, record.flows, record.stocks, n_years)
 
 
 def test_run_fails_loudly_when_a_node_loses_material(monkeypatch):

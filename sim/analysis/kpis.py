@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config.parameters import Params, generic_composition
-from ..config.values import ELEMENTS
+from ..config.parameters import Params
+from ..model import graph as g
+from ..model.lots import heavy_rare_earth_share
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")
 #: utilisation at or above which plant capacity is what limits recycled supply
 CAPACITY_BOUND = 0.95
+#: the loss sink of each stage that can keep material from the plants (a binding constraint)
+LOSS_OF_STAGE = {"collection": g.UNCOLLECTED, "liberation": g.SHREDDER_LOSS, "export": g.SCRAP_EXPORT}
+
+
+def loss_kpi(sink: str) -> str:
+    """The KPI column of the mass a loss sink receives per year [t]."""
+    return f"{sink}_t"
 
 
 def meets(value, share):
@@ -20,7 +28,8 @@ def meets(value, share):
 
 
 def _sum(flows, src=None, dst=None, origins=None) -> np.ndarray:
-    """Sum [year, slot] of the flows matching src / dst (a name, or a prefix ending in ':')."""
+    """Sum [year, slot] of the flows matching src / dst (a node name, or a plant template for all
+    its plants)."""
     total = None
     for (s, d, o), sums in flows.items():
         if _match(s, src) and _match(d, dst) and (origins is None or o in origins):
@@ -28,8 +37,10 @@ def _sum(flows, src=None, dst=None, origins=None) -> np.ndarray:
     return total
 
 
-def _match(node: str, pattern: str | None) -> bool:
-    return pattern is None or node == pattern or (pattern.endswith(":") and node.startswith(pattern))
+def _match(node: str, pattern: str | g.PlantNode | None) -> bool:
+    if isinstance(pattern, g.PlantNode):
+        return pattern.owns(node)
+    return pattern is None or node == pattern
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -37,7 +48,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, 0.0)
 
 
-def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
+def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[str, np.ndarray]:
     """KPI columns for one replication, one value per year of params.years."""
     n_years = len(params.years)
     zeros = np.zeros((n_years, len(params.segments) + 1))
@@ -47,13 +58,14 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
         return zeros if found is None else found
 
     scope = np.array([s.in_target_scope for s in params.segments] + [False])
-    delivered = flow("market", "in_use") + flow("market", "other_uses")
-    recycled = sum(flow("market", d, RECYCLED_ORIGINS) for d in ("in_use", "other_uses"))
-    post = sum(flow("market", d, ("post_consumer",)) for d in ("in_use", "other_uses"))
+    uses = graph.receivers(g.MARKET)  # deliveries: products in use, other uses
+    delivered = sum(flow(g.MARKET, d) for d in uses)
+    recycled = sum(flow(g.MARKET, d, RECYCLED_ORIGINS) for d in uses)
+    post = sum(flow(g.MARKET, d, ("post_consumer",)) for d in uses)
     kpi: dict[str, np.ndarray] = {"year": np.array(params.years)}
     kpi["demand_t"] = metrics["demand"] / 1e3
     kpi["delivered_t"] = delivered.sum(axis=1) / 1e3
-    kpi["primary_supply_t"] = flow("primary_supply", "market").sum(axis=1) / 1e3
+    kpi["primary_supply_t"] = flow(g.PRIMARY_SUPPLY, g.MARKET).sum(axis=1) / 1e3
     kpi["recycled_supply_t"] = recycled.sum(axis=1) / 1e3
     kpi["shortage_t"] = metrics["shortage"] / 1e3
     kpi["recycled_content"] = _ratio(recycled.sum(axis=1), delivered.sum(axis=1))
@@ -70,26 +82,24 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
         kpi["mandate_share"] = np.where(applies, mandate, 0.0)
         kpi["mandate_met"] = ~applies | meets(kpi["recycled_content_target_scope"], mandate)
 
-    kpi["eol_arising_t"] = flow("in_use", "end_of_life").sum(axis=1) / 1e3
-    kpi["discarded_t"] = flow("end_of_life", "collection").sum(axis=1) / 1e3
-    kpi["collected_t"] = flow("collection", "dismantling").sum(axis=1) / 1e3
-    kpi["liberated_t"] = flow("dismantling", "scrap_store").sum(axis=1) / 1e3
-    losses = {"collection": flow("collection", "uncollected").sum(axis=1),
-              "liberation": flow("dismantling", "shredder_loss").sum(axis=1),
-              "export": flow("scrap_store", "scrap_export").sum(axis=1)}
-    kpi["uncollected_t"] = losses["collection"] / 1e3
-    kpi["shredder_loss_t"] = losses["liberation"] / 1e3
-    kpi["scrap_export_t"] = losses["export"] / 1e3
-    kpi["process_loss_t"] = flow(dst="process_loss").sum(axis=1) / 1e3
+    kpi["eol_arising_t"] = flow(g.IN_USE, g.END_OF_LIFE).sum(axis=1) / 1e3
+    kpi["discarded_t"] = flow(g.END_OF_LIFE, g.COLLECTION).sum(axis=1) / 1e3
+    kpi["collected_t"] = flow(g.COLLECTION, g.DISMANTLING).sum(axis=1) / 1e3
+    kpi["liberated_t"] = flow(g.DISMANTLING, g.SCRAP_STORE).sum(axis=1) / 1e3
+    lost = {sink: flow(dst=sink).sum(axis=1) for sink in graph.losses}
+    for sink, mass in lost.items():
+        kpi[loss_kpi(sink)] = mass / 1e3
+    losses = {stage: lost[sink] for stage, sink in LOSS_OF_STAGE.items()}
 
     feed_total, capacity_total = np.zeros(n_years), np.zeros(n_years)
-    for route in ("hpms", "long_loop"):
+    for route, template in g.PLANT_NODES.items():
         feed, capacity = np.zeros(n_years), np.zeros(n_years)
         for plant in params.plants:
-            if plant.node.split(":")[0] != route:
+            if plant.route != route:
                 continue
-            plant_feed = flow("scrap_store", plant.node).sum(axis=1)
-            plant_capacity = metrics[f"capacity:{plant.node}"]
+            node = template.name(plant.name)
+            plant_feed = flow(g.SCRAP_STORE, node).sum(axis=1)
+            plant_capacity = metrics[f"capacity:{node}"]
             kpi[f"capacity_t:{plant.name}"] = plant_capacity / 1e3
             kpi[f"utilisation:{plant.name}"] = _ratio(plant_feed, plant_capacity)
             feed, capacity = feed + plant_feed, capacity + plant_capacity
@@ -100,16 +110,13 @@ def compute(params: Params, flows, stocks, metrics) -> dict[str, np.ndarray]:
     # CRMA-style capacity benchmark: magnets the plants could make at full capacity / consumption
     output_capacity = np.zeros(n_years)
     for plant in params.plants:
-        per_feed = plant.process_yield * (params.sintering.process_yield if plant.route == "hpms" else 1.0)
-        output_capacity += metrics[f"capacity:{plant.node}"] * per_feed
+        output_capacity += metrics[f"capacity:{g.plant_node(plant)}"] * plant.magnet_yield(params.sintering)
     kpi["recycling_output_capacity_t"] = output_capacity / 1e3
     kpi["capacity_benchmark"] = _ratio(output_capacity, metrics["demand"])
-    produced = flow("sintering", "market") + flow("long_loop:", "market")
+    produced = flow(g.SINTERING, g.MARKET) + flow(g.LONG_LOOP, g.MARKET)  # recycled magnets made
     kpi["recycled_output_t"] = produced.sum(axis=1) / 1e3
-    kpi["scrap_inventory_t"] = stocks["scrap_store"][1:].sum(axis=1) / 1e3
-    composition = np.array([s.composition for s in params.segments] + [generic_composition()])
-    heavy = composition[:, [ELEMENTS.index("Dy"), ELEMENTS.index("Tb")]].sum(axis=1)
-    kpi["dy_tb_recovered_t"] = produced @ heavy / 1e3
+    kpi["scrap_inventory_t"] = stocks[g.SCRAP_STORE][1:].sum(axis=1) / 1e3
+    kpi["dy_tb_recovered_t"] = produced @ heavy_rare_earth_share(params) / 1e3
     kpi["binding_constraint"] = binding_constraint(feed_total, capacity_total, losses)
     return kpi
 

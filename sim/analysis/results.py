@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..config.parameters import Params
-from ..model.ledger import SINKS
+from ..model import lots
+from ..model.graph import FlowGraph, flow_graph
 from ..model.simulation import Record
 from . import kpis as kpi_module
 
@@ -31,7 +32,11 @@ class Result:
     stocks: pd.DataFrame
     kpis: pd.DataFrame
     kpi_quantiles: pd.DataFrame
-    records: list[Record] = field(default_factory=list, repr=False)
+
+    @property
+    def graph(self) -> FlowGraph:
+        """The flow graph the tables' node names come from."""
+        return flow_graph(self.params)
 
 
 class ResultBuilder:
@@ -44,10 +49,9 @@ class ResultBuilder:
     FLOW_COLUMNS = ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"]
     STOCK_COLUMNS = ["replication", "year", "node", "segment", "mass_t"]
 
-    def __init__(self, params: Params, keep_records: bool = False):
+    def __init__(self, params: Params):
         self.params = params
-        self.segments = [*params.segment_names, "all"]
-        self.keep_records = keep_records
+        self.segments = lots.slot_names(params)
         self.nodes: dict[str, int] = {}
         self.origins: dict[str, int] = {}
         self._flows: list[np.ndarray] = []  # rows: replication, year, slot, origin, src, dst
@@ -55,7 +59,6 @@ class ResultBuilder:
         self._stocks: list[np.ndarray] = []  # rows: replication, year, node, slot
         self._stock_mass: list[np.ndarray] = []
         self._kpis: list[pd.DataFrame] = []
-        self.records: list[Record] = []
 
     def _code(self, table: dict[str, int], label: str) -> int:
         return table.setdefault(label, len(table))
@@ -64,26 +67,24 @@ class ResultBuilder:
         params = self.params
         n_segments = len(params.segment_names)
         stocks = dict(record.stocks)
-        for sink in SINKS:  # a sink's stock is what it has received
+        for sink in record.graph.sinks:  # a sink's stock is what it has received
             received = [a for (_, d, _), a in record.flows.items() if d == sink]
             if received:
                 received = np.sum(received, axis=0)
                 stocks[sink] = np.vstack([np.zeros((1, n_segments + 1)), np.cumsum(received, axis=0)])
         self._add_flows(record)
         self._add_stocks(record.replication, stocks)
-        columns = kpi_module.compute(params, record.flows, stocks, record.metrics)
+        columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics)
         frame = pd.DataFrame(columns)
         frame.insert(0, "replication", record.replication)
         self._kpis.append(frame)
-        if self.keep_records:
-            self.records.append(record)
 
     def _add_flows(self, record: Record) -> None:
         n_segments = len(self.params.segment_names)
         for (src, dst, origin), sums in record.flows.items():
             years, slots = np.nonzero(sums)
             if origin == "recycled":  # origin by slot: a segment's post-consumer scrap, or swarf
-                origins = np.where(slots < n_segments, self._code(self.origins, "post_consumer"),
+                origins = np.where(lots.is_post_consumer(slots, n_segments), self._code(self.origins, "post_consumer"),
                                    self._code(self.origins, "pre_consumer"))
             else:
                 origins = np.full(slots.shape, self._code(self.origins, origin))
@@ -111,7 +112,7 @@ class ResultBuilder:
             "from_node": nodes, "to_node": nodes})
         stocks = self._frame(self._stocks, self._stock_mass, self.STOCK_COLUMNS, {
             "year": self.params.start_year - 1, "node": nodes, "segment": self.segments})
-        return Result(self.params, flows, stocks, kpis, quantiles(kpis), self.records)
+        return Result(self.params, flows, stocks, kpis, quantiles(kpis))
 
     @staticmethod
     def _frame(rows: list[np.ndarray], mass: list[np.ndarray], columns: list[str], labels: dict) -> pd.DataFrame:

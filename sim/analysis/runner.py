@@ -15,14 +15,14 @@ from ..model.simulation import simulate
 from .results import Result, ResultBuilder
 
 
-def run(cfg: DictConfig | dict | Params, keep_records: bool = False, workers: int | None = None) -> Result:
+def run(cfg: DictConfig | dict | Params, workers: int | None = None) -> Result:
     """Validate and simulate every replication; every node's mass balance is checked.
 
     workers : processes for replications (default: one per core; 1 runs in this process). Each
         replication draws from its own random streams, so the tables do not depend on it.
     """
     params = cfg if isinstance(cfg, Params) else parameters(cfg)
-    builder = ResultBuilder(params, keep_records)
+    builder = ResultBuilder(params)
     replications = params.replications if params.mode == "stochastic" else 1
     workers = min(workers or os.cpu_count() or 1, replications)
     if workers <= 1:
@@ -42,5 +42,5 @@ def run(cfg: DictConfig | dict | Params, keep_records: bool = False, workers: in
 
 def _checked_replication(params: Params, replication: int):
     record = simulate(params, replication)
-    check(record.flows, record.stocks, params.end_year + 1 - params.start_year, replication)
+    check(record.graph, record.flows, record.stocks, params.end_year + 1 - params.start_year, replication)
     return record

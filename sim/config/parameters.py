@@ -59,14 +59,14 @@ class Plant:
     yield_sd: float
 
     @property
-    def node(self) -> str:
-        return f"{'hpms' if self.route == 'hpms' else 'long_loop'}:{self.name}"
-
-    @property
     def mean_availability(self) -> float:
         if self.mtbf is not None and self.mttr is not None:
             return self.mtbf / (self.mtbf + self.mttr)
         return self.availability
+
+    def magnet_yield(self, sintering: Sintering) -> float:
+        """Magnets per feed [kg/kg]: the plant's yield, times re-sintering's for HPMS powder."""
+        return self.process_yield * (sintering.process_yield if self.route == "hpms" else 1.0)
 
     def physical_capacity(self) -> float:
         """Feed the vessels can process per year at mean availability [kg/yr]."""
@@ -119,9 +119,12 @@ class Policy:
                 share = min(share, shock.availability)
         return share
 
-    def preferential(self, year: int) -> bool:
+    def allocation_in(self, year: int) -> str:
+        """How recycled magnets are allocated in `year`, the one rule that the market applies and the
+        summary states: `preferential` (target scope first) when chosen, and from `mandate_from` on
+        when a mandate is set; `proportional` otherwise."""
         mandate = self.mandate_share is not None and year >= self.mandate_from
-        return self.allocation == "preferential" or mandate
+        return "preferential" if self.allocation == "preferential" or mandate else "proportional"
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,6 @@ class AnchorSeries:
         ys, vs = zip(*anchors)
         return AnchorSeries(tuple(ys), tuple(vs))
 
-    def minimum(self) -> float:
-        return min(self.values)
-
-    def maximum(self) -> float:
-        return max(self.values)
-
 
 def by_year(series: list[AnchorSeries | None], first_year: int, last_year: int,
             missing: float = np.inf) -> np.ndarray:

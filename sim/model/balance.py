@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ledger import SINKS, SOURCES
+from .graph import FlowGraph
 
 
 class MassBalanceError(RuntimeError):
@@ -23,14 +23,20 @@ def node_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str,
     return inflow, outflow
 
 
-def check(flows, stocks: dict[str, np.ndarray], n_years: int, replication: int = 0,
+def check(graph: FlowGraph, flows, stocks: dict[str, np.ndarray], n_years: int, replication: int = 0,
           rel_tol: float = 1e-9, abs_tol: float = 1e-6) -> None:
     """Raise MassBalanceError naming the first node and year whose balance fails.
 
+    Every stage and store of the graph must balance; sources and sinks are the system's boundary.
     stocks : node -> [n_years + 1, slots] end-of-year stocks, row 0 the opening stock
     The tolerance is abs_tol [kg] plus rel_tol times the node's throughput and stock that year.
     """
+    for node in graph.balanced:
+        if node not in stocks:
+            raise MassBalanceError(f"node {node!r} of the flow graph has no recorded stock")
     for node, stock in stocks.items():
+        if node not in graph or not graph[node].balanced:
+            raise MassBalanceError(f"stock recorded for {node!r}, which is not a stage or store of the flow graph")
         level = stock.sum(axis=1)
         change = np.diff(level)
         inflow, outflow = node_balance(flows, node, n_years)
@@ -42,8 +48,7 @@ def check(flows, stocks: dict[str, np.ndarray], n_years: int, replication: int =
             raise MassBalanceError(
                 f"mass balance broken at node {node!r}, replication {replication}, year index {i}: "
                 f"inflow {inflow[i]:.6g} kg - outflow {outflow[i]:.6g} kg != change of stock {change[i]:.6g} kg")
-    known = set(stocks) | set(SOURCES) | set(SINKS)
     for src, dst, _ in flows:
         for node in (src, dst):
-            if node not in known:
-                raise MassBalanceError(f"flow names node {node!r}, which holds no recorded stock")
+            if node not in graph:
+                raise MassBalanceError(f"flow names node {node!r}, which the flow graph does not declare")

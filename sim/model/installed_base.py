@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from .cohorts import CohortStock, truncation_age
+from .graph import END_OF_LIFE, IN_USE
 
 
 class InUse:
@@ -15,7 +16,7 @@ class InUse:
     continuous, so departures per step are exact expected values (or binomial draws).
     """
 
-    name = "in_use"
+    name = IN_USE
 
     def __init__(self, params: Params, n_steps: int, rng):
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
@@ -39,7 +40,7 @@ class EndOfLife:
     Segments without a hoarding delay pass straight through.
     """
 
-    name = "end_of_life"
+    name = END_OF_LIFE
 
     def __init__(self, params: Params, n_steps: int, rng):
         step = 1.0 / params.steps_per_year

@@ -1,16 +1,14 @@
 """The ledger: every transfer of material goes through move(); flows are summed per year.
 
-A lot is a vector of masses [kg] over slots: one per segment and a last slot `all` for material
-not tied to a segment. For recycled material the slot is its origin (post-consumer from that
-segment; pre-consumer swarf in `all`); for deliveries from the market the slot is the destination.
+Lots are vectors over slots (sim/model/lots.py); a flow the graph does not declare is refused.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-SOURCES = ("primary_supply", "scrap_import")  # boundary nodes: material enters the system here
-SINKS = ("uncollected", "shredder_loss", "scrap_export", "process_loss", "other_uses")
+from .graph import FlowGraph
+from .lots import ALL
 
 
 class Ledger:
@@ -20,21 +18,27 @@ class Ledger:
     in the last slot); other origins ("primary", "post_consumer", "pre_consumer") are stated as is.
     """
 
-    def __init__(self, start_year: int, n_years: int, n_slots: int):
+    def __init__(self, graph: FlowGraph, start_year: int, n_years: int, n_slots: int):
+        self.graph = graph
         self.start_year = start_year
         self.n_years = n_years
         self.n_slots = n_slots
         self.flows: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def _new(self, src: str, dst: str, origin: str) -> np.ndarray:
+        """The sums of a flow seen for the first time, which the graph must declare."""
+        self.graph.require(src, dst)
+        sums = self.flows[(src, dst, origin)] = np.zeros((self.n_years, self.n_slots))
+        return sums
 
     def move(self, year: int, src: str, dst: str, lot: np.ndarray, origin: str = "recycled") -> None:
         """Record a transfer of `lot` [kg per slot] in calendar `year` (ignored before start_year)."""
         index = year - self.start_year
         if index < 0:
             return  # placement history before the study period is not part of the results
-        key = (src, dst, origin)
-        sums = self.flows.get(key)
+        sums = self.flows.get((src, dst, origin))
         if sums is None:
-            sums = self.flows[key] = np.zeros((self.n_years, self.n_slots))
+            sums = self._new(src, dst, origin)
         sums[index] += lot
 
     def move_mass(self, year: int, src: str, dst: str, kg: float, origin: str) -> None:
@@ -42,8 +46,7 @@ class Ledger:
         index = year - self.start_year
         if index < 0 or kg == 0.0:
             return
-        key = (src, dst, origin)
-        sums = self.flows.get(key)
+        sums = self.flows.get((src, dst, origin))
         if sums is None:
-            sums = self.flows[key] = np.zeros((self.n_years, self.n_slots))
-        sums[index, -1] += kg
+            sums = self._new(src, dst, origin)
+        sums[index, ALL] += kg

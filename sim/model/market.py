@@ -14,6 +14,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from .graph import MARKET
 
 
 @dataclass
@@ -45,7 +46,7 @@ class WholeUnits:
 
 
 class Market:
-    name = "market"
+    name = MARKET
 
     def __init__(self, params: Params, whole_units: bool):
         first, last = params.history_start, params.end_year
@@ -90,7 +91,7 @@ class Market:
             placed_units = self.served.take(placed_units)
             delivered[:-1] = placed_units * self.kg_per_unit
             recycled_used = min(recycled_used, delivered.sum())
-        recycled_to = self._allocate(delivered, recycled_used, year)
+        recycled_to = allocate(delivered, recycled_used, self.in_scope, self.policy.allocation_in(year))
         used_by_origin = self.recycled * (recycled_used / recycled_total) if recycled_total > 0 else self.recycled * 0
         self.recycled = self.recycled - used_by_origin
         post_share = used_by_origin[:-1].sum() / recycled_used if recycled_used > 0 else 0.0
@@ -104,20 +105,25 @@ class Market:
             swarf=self.swarf_per_year[row] / self.steps_per_year,
         )
 
-    def _allocate(self, delivered: np.ndarray, recycled: float, year: int) -> np.ndarray:
-        """Recycled magnets per destination: pro rata to deliveries, or to the target scope first."""
-        total = delivered.sum()
-        if recycled <= 0 or total <= 0:
-            return np.zeros_like(delivered)
-        if not self.policy.preferential(year):
-            return delivered * (recycled / total)
-        scope = np.where(self.in_scope, delivered, 0.0)
-        to_scope = min(recycled, scope.sum())
-        allocated = scope * (to_scope / scope.sum()) if to_scope > 0 else np.zeros_like(delivered)
-        rest = np.where(self.in_scope, 0.0, delivered)
-        if recycled > to_scope and rest.sum() > 0:
-            allocated += rest * ((recycled - to_scope) / rest.sum())
-        return allocated
-
     def stock(self) -> np.ndarray:
         return self.recycled
+
+
+def allocate(delivered: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:
+    """Recycled magnets [kg] per destination slot out of `recycled` [kg] for `delivered` [kg per slot].
+
+    rule (Policy.allocation_in): `proportional` spreads them pro rata to deliveries; `preferential`
+    fills the target-scope slots first (pro rata among them) and spreads the rest over the others.
+    """
+    total = delivered.sum()
+    if recycled <= 0 or total <= 0:
+        return np.zeros_like(delivered)
+    if rule == "proportional":
+        return delivered * (recycled / total)
+    scope = np.where(in_scope, delivered, 0.0)
+    to_scope = min(recycled, scope.sum())
+    allocated = scope * (to_scope / scope.sum()) if to_scope > 0 else np.zeros_like(delivered)
+    rest = np.where(in_scope, 0.0, delivered)
+    if recycled > to_scope and rest.sum() > 0:
+        allocated += rest * ((recycled - to_scope) / rest.sum())
+    return allocated

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config.parameters import Params, Plant
 from ..config.series import by_year
+from .graph import MARKET, PROCESS_LOSS, SCRAP_STORE, SINTERING, plant_node
 from .ledger import Ledger
 from .scrap_store import ScrapStore
 
@@ -42,7 +43,7 @@ class Sintering:
     """Node `sintering`: recycled powder becomes magnets (to the market); machining swarf goes back
     to the scrap store, keeping its origin; the rest of the loss is process loss."""
 
-    name = "sintering"
+    name = SINTERING
 
     def __init__(self, params: Params, rng=None):
         self.process_yield = params.sintering.process_yield
@@ -79,7 +80,7 @@ class HpmsPlant:
     def __init__(self, plant: Plant, params: Params, env, ledger: Ledger, store: ScrapStore,
                  sintering: Sintering, rng, trace: list | None = None):
         self.plant = plant
-        self.name = plant.node
+        self.name = plant_node(plant)
         self.env, self.ledger, self.store, self.sintering = env, ledger, store, sintering
         self.rng = rng
         self.trace = trace
@@ -159,13 +160,13 @@ class HpmsPlant:
             feed = self.store.take(self.plant.accepts, batches * size)
             self.allowance -= batches * size
             self.held += feed
-            self.ledger.move(year_of(start), "scrap_store", self.name, feed)
+            self.ledger.move(year_of(start), SCRAP_STORE, self.name, feed)
             yield self.env.timeout(self._duration(batches))
             powder = feed * self._yield()
             self.held -= feed
             year = year_of(self.env.now)
-            self.ledger.move(year, self.name, "sintering", powder)
-            self.ledger.move(year, self.name, "process_loss", feed - powder)
+            self.ledger.move(year, self.name, SINTERING, powder)
+            self.ledger.move(year, self.name, PROCESS_LOSS, feed - powder)
             self.sintering.receive(powder)
             self.idle += 1
             if self.trace is not None:
@@ -185,7 +186,7 @@ class LongLoopPlant:
 
     def __init__(self, plant: Plant, params: Params, ledger: Ledger, store: ScrapStore):
         self.plant = plant
-        self.name = plant.node
+        self.name = plant_node(plant)
         self.ledger, self.store = ledger, store
         self.first_year = params.history_start
         self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
@@ -195,9 +196,9 @@ class LongLoopPlant:
         """Process one step of feed; return the magnet-equivalent output by origin slot."""
         feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step)
         output = feed * self.plant.process_yield
-        self.ledger.move(year, "scrap_store", self.name, feed)
-        self.ledger.move(year, self.name, "market", output)
-        self.ledger.move(year, self.name, "process_loss", feed - output)
+        self.ledger.move(year, SCRAP_STORE, self.name, feed)
+        self.ledger.move(year, self.name, MARKET, output)
+        self.ledger.move(year, self.name, PROCESS_LOSS, feed - output)
         return output
 
     def stock(self) -> np.ndarray:

@@ -11,10 +11,11 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from .graph import SCRAP_STORE
 
 
 class ScrapStore:
-    name = "scrap_store"
+    name = SCRAP_STORE
 
     def __init__(self, params: Params):
         n_slots = len(params.segments) + 1

@@ -15,6 +15,25 @@ import simpy
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from . import lots
+from .graph import (
+    COLLECTION,
+    DISMANTLING,
+    END_OF_LIFE,
+    IN_USE,
+    MARKET,
+    OTHER_USES,
+    PRIMARY_SUPPLY,
+    PROCESS_LOSS,
+    SCRAP_EXPORT,
+    SCRAP_IMPORT,
+    SCRAP_STORE,
+    SHREDDER_LOSS,
+    SINTERING,
+    UNCOLLECTED,
+    FlowGraph,
+    flow_graph,
+)
 from .installed_base import EndOfLife, InUse
 from .ledger import Ledger
 from .market import Market
@@ -33,6 +52,7 @@ class Record:
     """
 
     replication: int
+    graph: FlowGraph
     flows: dict[tuple[str, str, str], np.ndarray]
     stocks: dict[str, np.ndarray]
     metrics: dict[str, np.ndarray]
@@ -47,7 +67,7 @@ class Simulation:
         spy = params.steps_per_year
         self.n_steps = (params.end_year + 1 - params.history_start) * spy
         self.n_years = params.end_year + 1 - params.start_year
-        n_slots = len(params.segments) + 1
+        n_slots = lots.n_slots(params)
         stochastic = params.mode == "stochastic"
 
         def rng(name):
@@ -55,7 +75,8 @@ class Simulation:
 
         self.replication = replication
         self.env = simpy.Environment(initial_time=params.history_start)
-        self.ledger = Ledger(params.start_year, self.n_years, n_slots)
+        self.graph = flow_graph(params)
+        self.ledger = Ledger(self.graph, params.start_year, self.n_years, n_slots)
         self.trace: list[Campaign] | None = [] if trace else None
         self.market = Market(params, whole_units=stochastic)
         self.in_use = InUse(params, self.n_steps, rng("lifetimes"))
@@ -85,7 +106,7 @@ class Simulation:
         # campaign ending a rounding error before the horizon out of a year that is not reported)
         self.env.run(until=self.params.end_year + 1 - 1e-9)
         self._snapshot(self.n_years)
-        return Record(self.replication, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
+        return Record(self.replication, self.graph, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
 
     def _snapshot(self, row: int) -> None:
         """Each node's own account of its stock [kg by slot], which the mass-balance check
@@ -117,35 +138,35 @@ class Simulation:
         row = year - self.params.start_year
         self.metrics["demand"][row] += delivery.demand
         self.metrics["shortage"][row] += delivery.shortage
-        ledger.move_mass(year, "primary_supply", "market", delivery.primary.sum(), "primary")
+        ledger.move_mass(year, PRIMARY_SUPPLY, MARKET, delivery.primary.sum(), "primary")
         for origin in ("primary", "post_consumer", "pre_consumer"):
-            lot = getattr(delivery, origin)
-            ledger.move(year, "market", "in_use", _segments(lot), origin)
-            ledger.move_mass(year, "market", "other_uses", lot[-1], origin)
+            lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
+            ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
+            ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
         # long-loop plants take the scrap the HPMS plants left in the last step, before new deposits
         for plant in self.long_loop:
             self.market.receive(plant.process(year))
-        ledger.move(year, "in_use", "end_of_life", _lot(departed * kg))
-        ledger.move(year, "end_of_life", "collection", _lot(discarded * kg))
+        ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed * kg))
+        ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded * kg))
 
         collected = self.collection.collect(year, discarded)
-        ledger.move(year, "collection", "uncollected", _lot((discarded - collected) * kg))
-        ledger.move(year, "collection", "dismantling", _lot(collected * kg))
+        ledger.move(year, COLLECTION, UNCOLLECTED, lots.from_segments((discarded - collected) * kg))
+        ledger.move(year, COLLECTION, DISMANTLING, lots.from_segments(collected * kg))
         dismantled, liberated = self.dismantling.dismantle(year, collected)
-        ledger.move(year, "dismantling", "shredder_loss", _lot((dismantled - liberated) * kg))
-        scrap = _lot(liberated * kg)
-        ledger.move(year, "dismantling", "scrap_store", scrap)
+        ledger.move(year, DISMANTLING, SHREDDER_LOSS, lots.from_segments((dismantled - liberated) * kg))
+        scrap = lots.from_segments(liberated * kg)  # from here on, slots are origins
+        ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
         self._deposit(year, scrap)
-        ledger.move_mass(year, "primary_supply", "scrap_store", delivery.swarf, "pre_consumer")
-        self._deposit(year, _all_slot(delivery.swarf, scrap))
+        ledger.move_mass(year, PRIMARY_SUPPLY, SCRAP_STORE, delivery.swarf, "pre_consumer")
+        self._deposit(year, lots.in_all(delivery.swarf, scrap))
         imported = self.imported[year - self.params.history_start]
-        ledger.move_mass(year, "scrap_import", "scrap_store", imported, "pre_consumer")
-        self._deposit(year, _all_slot(imported, scrap))
+        ledger.move_mass(year, SCRAP_IMPORT, SCRAP_STORE, imported, "pre_consumer")
+        self._deposit(year, lots.in_all(imported, scrap))
 
         magnets, swarf, loss = self.sintering.sinter()
-        ledger.move(year, "sintering", "market", magnets)
-        ledger.move(year, "sintering", "scrap_store", swarf)
-        ledger.move(year, "sintering", "process_loss", loss)
+        ledger.move(year, SINTERING, MARKET, magnets)
+        ledger.move(year, SINTERING, SCRAP_STORE, swarf)
+        ledger.move(year, SINTERING, PROCESS_LOSS, loss)
         self.market.receive(magnets)
         self.store.deposit(year, swarf, exportable=False)
         for plant in self.hpms:  # after all deposits: plants take feed in the order listed
@@ -153,25 +174,7 @@ class Simulation:
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)
-        self.ledger.move(year, "scrap_store", "scrap_export", exported)
-
-
-def _lot(per_segment: np.ndarray) -> np.ndarray:
-    """A lot over all slots from masses per segment (the `all` slot empty)."""
-    return np.append(per_segment, 0.0)
-
-
-def _segments(lot: np.ndarray) -> np.ndarray:
-    """The same lot with the `all` slot emptied."""
-    out = lot.copy()
-    out[-1] = 0.0
-    return out
-
-
-def _all_slot(kg: float, like: np.ndarray) -> np.ndarray:
-    lot = np.zeros_like(like)
-    lot[-1] = kg
-    return lot
+        self.ledger.move(year, SCRAP_STORE, SCRAP_EXPORT, exported)
 
 
 def simulate(params: Params, replication: int = 0, trace: bool = False) -> Record:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from .graph import COLLECTION, DISMANTLING
 
 
 def split(units: np.ndarray, share: np.ndarray, rng) -> np.ndarray:
@@ -18,7 +19,7 @@ def split(units: np.ndarray, share: np.ndarray, rng) -> np.ndarray:
 class Collection:
     """Node `collection`: discarded units are collected (to dismantling) or not (to `uncollected`)."""
 
-    name = "collection"
+    name = COLLECTION
 
     def __init__(self, params: Params, rng):
         self.first_year = params.history_start
@@ -37,7 +38,7 @@ class Dismantling:
     """Node `dismantling`: collected units wait for dismantling capacity, then their magnets are
     liberated (to the scrap store) or lost in shredding (to `shredder_loss`)."""
 
-    name = "dismantling"
+    name = DISMANTLING
 
     def __init__(self, params: Params, rng):
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])

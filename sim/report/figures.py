@@ -11,22 +11,22 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis.results import Result
+from ..model import graph as g
 
 INSTALL_HINT = "pip install 'ndfeb-sim[plots]' (or pip install -e '.[plots]' in a checkout)"
-END_OF_LIFE_CHAIN = ("in_use", "end_of_life", "collection", "dismantling")
-LOSS_SINKS = ("uncollected", "shredder_loss", "scrap_export", "process_loss")
+#: stages whose flows are drawn as end-of-life products (not yet scrap)
+END_OF_LIFE_CHAIN = (g.IN_USE, g.END_OF_LIFE, g.COLLECTION, g.DISMANTLING)
 FLOW_COLOURS = {"primary": "#e6a04c", "end_of_life": "#5b8cc4", "recycled": "#3a9a5b", "loss": "#b0b0b0"}
-#: Sankey nodes: label and column. Cycles are cut by giving the loop's two ends separate nodes.
-SANKEY_NODES = {
-    "eol": ("products reaching end of life", 0), "end_of_life": ("discarded", 1),
-    "collection": ("to collection", 2), "uncollected": ("not collected", 3), "dismantling": ("dismantled", 3),
-    "making_swarf": ("magnet-making swarf", 3), "imported_scrap": ("imported scrap", 3),
-    "sintering_swarf": ("re-sintering swarf", 3), "shredder_loss": ("shredded, not liberated", 4),
-    "scrap_store": ("scrap store", 4), "scrap_export": ("scrap exported", 5), "sintering": ("re-sintering", 6),
-    "primary_supply": ("primary magnets", 6), "process_loss": ("process loss", 7), "market": ("market", 7),
-    "new_products": ("new products in use", 8), "other_uses": ("other uses", 8),
+#: The Sankey cuts the graph's loops by drawing some flow ends as nodes of their own:
+#: (from, to) -> (which end, Sankey node id, label, column). Every other node is the graph's, with
+#: its label and its order as the column.
+LOOP_ENDS = {
+    (g.IN_USE, g.END_OF_LIFE): ("from", "eol", "products reaching end of life", 0),
+    (g.MARKET, g.IN_USE): ("to", "new_products", "new products in use", 8),
+    (g.PRIMARY_SUPPLY, g.SCRAP_STORE): ("from", "making_swarf", "magnet-making swarf", 3),
+    (g.SINTERING, g.SCRAP_STORE): ("from", "sintering_swarf", "re-sintering swarf", 3),
 }
-N_COLUMNS = 9
+N_COLUMNS = 1 + max(max(column for *_, column in LOOP_ENDS.values()), max(node.order for node in g.NODES))
 #: fast PNG compression: report generation must stay within a second of a default run
 PNG_OPTIONS = {"compress_level": 1}
 
@@ -39,33 +39,30 @@ class Link:
     kind: str  # key of FLOW_COLOURS
 
 
-def _node_id(node: str, side: str, other: str) -> str:
-    """The Sankey node of a ledger node, as the source (side='from') or target of a flow."""
-    if side == "from":
-        if node == "in_use":
-            return "eol"
-        if node == "primary_supply" and other == "scrap_store":
-            return "making_swarf"
-        if node == "sintering" and other == "scrap_store":
-            return "sintering_swarf"
-        if node == "scrap_import":
-            return "imported_scrap"
-    elif node == "in_use":
-        return "new_products"
-    return node
+@dataclass(frozen=True)
+class SankeyNode:
+    label: str
+    column: int
+    rank: int  # position within the column
 
 
-def node_label(node_id: str) -> str:
-    if node_id.startswith(("hpms:", "long_loop:")):
-        route, plant = node_id.split(":", 1)
-        return f"{'HPMS' if route == 'hpms' else 'long loop'} {plant}"
-    return SANKEY_NODES[node_id][0]
+def sankey_nodes(graph: g.FlowGraph) -> dict[str, SankeyNode]:
+    """Sankey node id -> label, column and rank: the graph's nodes, and the loop ends after the
+    node whose flow they draw."""
+    nodes = {}
+    for rank, node in enumerate(graph.nodes):
+        nodes[node.name] = SankeyNode(node.label, node.order, 2 * rank)
+    for (src, dst), (end, node_id, label, column) in LOOP_ENDS.items():
+        nodes[node_id] = SankeyNode(label, column, 2 * graph.position(src if end == "from" else dst) + 1)
+    return nodes
 
 
-def node_column(node_id: str) -> int:
-    if node_id.startswith(("hpms:", "long_loop:")):
-        return 5
-    return SANKEY_NODES[node_id][1]
+def _node_id(src: str, dst: str, side: str) -> str:
+    """The Sankey node of one end (side 'from' or 'to') of the ledger flow src -> dst."""
+    loop_end = LOOP_ENDS.get((src, dst))
+    if loop_end is not None and loop_end[0] == side:
+        return loop_end[1]
+    return src if side == "from" else dst
 
 
 def sankey_links(result: Result, year: int) -> list[Link]:
@@ -73,42 +70,43 @@ def sankey_links(result: Result, year: int) -> list[Link]:
     market are split into primary and recycled magnets; other flows are summed over origins."""
     flows = result.flows[result.flows["year"] == year]
     replications = max(int(result.kpis["replication"].nunique()), 1)
-    recycled = flows["origin"].isin(["post_consumer", "pre_consumer"]) & (flows["from_node"] == "market")
+    recycled = flows["origin"].isin(["post_consumer", "pre_consumer"]) & (flows["from_node"] == g.MARKET)
     flows = flows.assign(kind=np.where(recycled, "recycled", ""))
     grouped = flows.groupby(["from_node", "to_node", "kind"], observed=True)["mass_t"].sum() / replications
+    graph = result.graph
     links = []
     for (src, dst, kind), mass in grouped.items():
         if mass > 0:
-            links.append(Link(_node_id(src, "from", dst), _node_id(dst, "to", src), float(mass),
-                              _kind(src, dst, kind == "recycled")))
+            links.append(Link(_node_id(src, dst, "from"), _node_id(src, dst, "to"), float(mass),
+                              _kind(graph, src, dst, kind == "recycled")))
     return links
 
 
-def _kind(src: str, dst: str, recycled_magnets: bool) -> str:
+def _kind(graph: g.FlowGraph, src: str, dst: str, recycled_magnets: bool) -> str:
     """Colour class of a flow (a key of FLOW_COLOURS)."""
-    if dst in LOSS_SINKS:
+    if graph[dst].loss:
         return "loss"
-    if src == "market":
+    if src == g.MARKET:
         return "recycled" if recycled_magnets else "primary"
-    if src == "primary_supply" and dst == "market":
+    if src == g.PRIMARY_SUPPLY and dst == g.MARKET:
         return "primary"
     return "end_of_life" if src in END_OF_LIFE_CHAIN else "recycled"
 
 
-def _order(node_id: str) -> tuple[int, int, str]:
-    """Column, then position within the column: plants first in theirs, others as listed."""
-    listed = list(SANKEY_NODES).index(node_id) if node_id in SANKEY_NODES else -1
-    return node_column(node_id), listed, node_id
+def _ordered(links: list[Link], nodes: dict[str, SankeyNode]) -> list[str]:
+    """The node ids of the links by column, then rank within the column."""
+    return sorted({n for link in links for n in (link.source, link.target)},
+                  key=lambda n: (nodes[n].column, nodes[n].rank))
 
 
-def _layout(links: list[Link]) -> dict[str, tuple[float, float, float]]:
+def _layout(links: list[Link], shown: dict[str, SankeyNode]) -> dict[str, tuple[float, float, float]]:
     """Node id -> (x, y_top, height) in axes units [0, 1], y measured downwards."""
-    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=_order)
+    nodes = _ordered(links, shown)
     inflow = {n: sum(li.mass_t for li in links if li.target == n) for n in nodes}
     outflow = {n: sum(li.mass_t for li in links if li.source == n) for n in nodes}
     size = {n: max(inflow[n], outflow[n]) for n in nodes}
     pad = 0.03
-    columns = [[n for n in nodes if node_column(n) == c] for c in range(N_COLUMNS)]
+    columns = [[n for n in nodes if shown[n].column == c] for c in range(N_COLUMNS)]
     scale = min((1 - pad * (len(col) - 1)) / sum(size[n] for n in col) for col in columns if col)
     placed = {}
     for c, col in enumerate(columns):
@@ -134,13 +132,13 @@ def _band(x0: float, y0: float, x1: float, y1: float, thickness: tuple[float, fl
     return MplPath(vertices, codes)
 
 
-def sankey_png(links: list[Link], year: int, path: Path) -> Path:
+def sankey_png(links: list[Link], nodes: dict[str, SankeyNode], year: int, path: Path) -> Path:
     """Draw the Sankey of one year with matplotlib patches."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import PathPatch, Rectangle
 
-    placed = _layout(links)
+    placed = _layout(links, nodes)
     width = 0.012
     heights = {n: h for n, (_, _, h) in placed.items()}
     totals = {n: max(sum(li.mass_t for li in links if li.target == n),
@@ -171,7 +169,7 @@ def sankey_png(links: list[Link], year: int, path: Path) -> Path:
         ax.add_patch(PathPatch(band, facecolor=FLOW_COLOURS[link.kind], alpha=0.55, linewidth=0))
     for node, (x, y, height) in placed.items():
         ax.add_patch(Rectangle((x, 1 - y - height), width, height, facecolor="#333333"))
-        ax.text(x + width + 0.004, 1 - y - height / 2, f"{node_label(node)}\n{totals[node]:,.0f} t",
+        ax.text(x + width + 0.004, 1 - y - height / 2, f"{nodes[node].label}\n{totals[node]:,.0f} t",
                 fontsize=7, va="center", ha="left")
     fig.suptitle(f"NdFeB magnet flows in {year} [t]: end-of-life chain, recycling and supply", fontsize=11)
     handles = [Rectangle((0, 0), 1, 1, facecolor=c, alpha=0.55) for c in FLOW_COLOURS.values()]
@@ -202,16 +200,16 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def sankey_html(links: list[Link], year: int, path: Path) -> Path | None:
+def sankey_html(links: list[Link], shown: dict[str, SankeyNode], year: int, path: Path) -> Path | None:
     """An interactive Sankey that works offline (plotly.js inlined); None without plotly."""
     script = _plotly_js()
     if script is None:
         return None
-    nodes = sorted({n for link in links for n in (link.source, link.target)}, key=_order)
+    nodes = _ordered(links, shown)
     index = {n: i for i, n in enumerate(nodes)}
     trace = {
         "type": "sankey", "arrangement": "snap", "valueformat": ",.0f", "valuesuffix": " t",
-        "node": {"label": [node_label(n) for n in nodes], "pad": 14, "color": "#555555"},
+        "node": {"label": [shown[n].label for n in nodes], "pad": 14, "color": "#555555"},
         "link": {"source": [index[li.source] for li in links], "target": [index[li.target] for li in links],
                  "value": [round(li.mass_t, 3) for li in links],
                  "color": [_rgba(FLOW_COLOURS[li.kind], 0.6) for li in links]},
@@ -271,7 +269,7 @@ def eol_by_segment_png(result: Result, path: Path) -> Path:
 
     p = result.params
     flows = result.flows
-    rows = flows[(flows["from_node"] == "in_use") & (flows["to_node"] == "end_of_life")]
+    rows = flows[(flows["from_node"] == g.IN_USE) & (flows["to_node"] == g.END_OF_LIFE)]
     replications = max(int(result.kpis["replication"].nunique()), 1)
     table = rows.pivot_table(index="year", columns="segment", values="mass_t", aggfunc="sum", observed=True)
     table = table.reindex(index=list(p.years), columns=list(p.segment_names)).fillna(0.0) / replications / 1e3
@@ -301,9 +299,10 @@ def write_figures(result: Result, directory: Path) -> tuple[list[Path], list[str
     directory = Path(directory)
     year = result.params.output.sankey_year
     links = sankey_links(result, year)
+    nodes = sankey_nodes(result.graph)
     written, missing = [], []
     if links:  # a year without flows (nothing placed, nothing recycled) has no Sankey to draw
-        html = sankey_html(links, year, directory / f"sankey_{year}.html")
+        html = sankey_html(links, nodes, year, directory / f"sankey_{year}.html")
         if html is None:
             missing.append("plotly")
         else:
@@ -314,5 +313,5 @@ def write_figures(result: Result, directory: Path) -> tuple[list[Path], list[str
     written += [recycled_content_png(result, directory / "recycled_content.png"),
                 eol_by_segment_png(result, directory / "eol_arising_by_segment.png")]
     if links:
-        written.append(sankey_png(links, year, directory / f"sankey_{year}.png"))
+        written.append(sankey_png(links, nodes, year, directory / f"sankey_{year}.png"))
     return written, missing

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.kpis import CAPACITY_BOUND, meets
+from ..analysis.kpis import CAPACITY_BOUND, loss_kpi, meets
 from ..analysis.results import Result
+from ..model import graph as g
 
 #: what each binding constraint means for a reader of the summary
 BINDING_MEANING = {
@@ -19,6 +20,11 @@ BINDING_MEANING = {
     "export": "exported scrap was the largest loss plants could have used",
     "feed": "plants had spare capacity that even full collection, liberation and no exports could not fill",
     "capacity": f"plants ran at {100 * CAPACITY_BOUND:.0f} % of capacity or more (or there were none)",
+}
+#: what each allocation rule (Policy.allocation_in) means
+ALLOCATION_MEANING = {
+    "preferential": "recycled magnets go to the target scope first",
+    "proportional": "recycled magnets go pro rata to all uses",
 }
 #: the CRMA's own 25 % measure: recycling capacity against annual consumption (Reg. (EU) 2024/1252)
 CAPACITY_BENCHMARK = 0.25
@@ -105,28 +111,31 @@ def flow_t(result: Result, year: int, sources, targets, segments=None) -> float:
 def target_scope_delivered_t(result: Result, year: int) -> float:
     """New magnets delivered to target-scope segments in `year` [t]."""
     scope = [s.name for s in result.params.segments if s.in_target_scope]
-    return flow_t(result, year, ["market"], ["in_use"], scope)
+    return flow_t(result, year, [g.MARKET], [g.IN_USE], scope)
 
 
 def best_plant_yield(result: Result) -> float:
     """Magnet output per feed of the best route among the plants (HPMS includes re-sintering)."""
     p = result.params
-    yields = [plant.process_yield * (p.sintering.process_yield if plant.route == "hpms" else 1.0)
-              for plant in p.plants]
-    return max(yields, default=0.0)
+    return max((plant.magnet_yield(p.sintering) for plant in p.plants), default=0.0)
+
+
+def periods(by_year) -> list[tuple[str, str]]:
+    """Runs of years with the same value, from (year, value) pairs: [('2026-2049', 'liberation'), ...]."""
+    runs = []
+    pairs = list(by_year)
+    start = pairs[0][0]
+    for (previous, value), following in zip(pairs, pairs[1:] + [(None, None)]):
+        if following[0] is None or following[1] != value:
+            span = str(start) if start == previous else f"{start}-{previous}"
+            runs.append((span, str(value)))
+            start = following[0]
+    return runs
 
 
 def binding_periods(view: KpiView) -> list[tuple[str, str]]:
     """Runs of years with the same binding constraint: [('2026-2049', 'liberation'), ...]."""
-    periods = []
-    years = list(view.binding.index)
-    start = years[0]
-    for previous, year in zip(years, years[1:] + [None]):
-        if year is None or view.binding[year] != view.binding[previous]:
-            span = str(start) if start == previous else f"{start}-{previous}"
-            periods.append((span, str(view.binding[previous])))
-            start = year
-    return periods
+    return periods(view.binding.items())
 
 
 def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> list[str]:
@@ -198,7 +207,9 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     base = scope if p.target.metric == "recycled_content_target_scope" else view("delivered_t", year)
     needed = p.target.share * base
     achieved = view(p.target.metric, year) * base
-    swarf = flow_t(result, year, ["primary_supply", "scrap_import"], ["scrap_store"])  # pre-consumer scrap
+    graph = result.graph
+    boundary = [n for n in graph.senders(g.SCRAP_STORE) if graph[n].kind == g.SOURCE]
+    swarf = flow_t(result, year, boundary, [g.SCRAP_STORE])  # pre-consumer scrap from outside the chain
     ceiling = (view("eol_arising_t", year) + swarf) * best_plant_yield(result)
     rows = [
         ["magnet demand, all uses", tonnes(demand)],
@@ -223,21 +234,21 @@ def _binding_table(view: KpiView) -> list[str]:
     return ["## Binding constraint", "", *_table(["years", "binding constraint", "meaning"], rows, 3)]
 
 
-def _losses_table(view: KpiView) -> list[str]:
+def _losses_table(view: KpiView, result: Result) -> list[str]:
     years = [y for y in view.report_years() if y >= view.params.target.year]
     year = years[0]
     arising = view("eol_arising_t", year)
-    stages = [
-        ("magnets reaching end of life (EoL arising)", "eol_arising_t"),
-        ("discarded (EoL arising minus net hoarding)", "discarded_t"),
-        ("lost: not collected", "uncollected_t"),
-        ("lost: shredded, not liberated", "shredder_loss_t"),
-        ("liberated to the scrap store", "liberated_t"),
-        ("lost: scrap exported (incl. swarf)", "scrap_export_t"),
-        ("lost: process losses in plants and re-sintering", "process_loss_t"),
-        ("recycled magnets produced", "recycled_output_t"),
-        ("scrap held in the store at year end", "scrap_inventory_t"),
+    graph = result.graph
+    # (label, KPI, the node the flow enters): rows follow the chain, each loss sink of the graph in its place
+    chain = [
+        ("magnets reaching end of life (EoL arising)", "eol_arising_t", g.END_OF_LIFE),
+        ("discarded (EoL arising minus net hoarding)", "discarded_t", g.COLLECTION),
+        ("liberated to the scrap store", "liberated_t", g.SCRAP_STORE),
+        ("recycled magnets produced", "recycled_output_t", g.MARKET),
+        *[(f"lost: {graph[sink].label}", loss_kpi(sink), sink) for sink in graph.losses],
     ]
+    stages = [(label, kpi) for label, kpi, _ in sorted(chain, key=lambda row: graph.position(row[2]))]
+    stages.append(("scrap held in the store at year end", "scrap_inventory_t"))
     rows = []
     for label, kpi in stages:
         share = view(kpi, year) / arising if arising > 0 else 0.0
@@ -256,7 +267,7 @@ def _plants_table(view: KpiView, result: Result) -> list[str]:
     rows = []
     for plant in view.params.plants:
         rows.append([plant.name, plant.route, view.mass(f"capacity_t:{plant.name}", year),
-                     tonnes(flow_t(result, year, ["scrap_store"], [plant.node])),
+                     tonnes(flow_t(result, year, [g.SCRAP_STORE], [g.plant_node(plant)])),
                      *[view.share(f"utilisation:{plant.name}", y) for y in years]])
     header = ["plant", "route", f"feed capacity {year}", f"feed {year}", *[f"utilisation {y}" for y in years]]
     return ["## Recycling plants", "", *_table(header, rows, 2)]
@@ -295,7 +306,7 @@ def _segments_table(view: KpiView, result: Result) -> list[str]:
         table = rows.pivot_table(index="segment", columns="year", values="mass_t", aggfunc="sum", observed=True)
         return table.reindex(index=list(view.params.segment_names), columns=years).fillna(0.0) / replications
 
-    arising, liberated = by_segment("in_use", "end_of_life"), by_segment("dismantling", "scrap_store")
+    arising, liberated = by_segment(g.IN_USE, g.END_OF_LIFE), by_segment(g.DISMANTLING, g.SCRAP_STORE)
     rows = [[name, *[tonnes(arising.at[name, y]) for y in years], tonnes(liberated.at[name, year])]
             for name in view.params.segment_names]
     rows.append(["all segments", *[tonnes(arising[y].sum()) for y in years], tonnes(liberated[year].sum())])
@@ -305,9 +316,11 @@ def _segments_table(view: KpiView, result: Result) -> list[str]:
 
 def _definitions(view: KpiView) -> list[str]:
     p = view.params
-    allocation = ("preferential: recycled magnets go to the target scope first"
-                  if p.policy.allocation == "preferential" or p.policy.mandate_share is not None
-                  else "proportional: recycled magnets go pro rata to all uses")
+    rules = periods((year, p.policy.allocation_in(year)) for year in p.years)
+    if len(rules) == 1:
+        allocation = f"{rules[0][1]}: {ALLOCATION_MEANING[rules[0][1]]}"
+    else:
+        allocation = "; ".join(f"{rule} in {span} ({ALLOCATION_MEANING[rule]})" for span, rule in rules)
     mandate = ("" if p.policy.mandate_share is None else
                f" A magnet mandate of {pct(p.policy.mandate_share)} applies from {p.policy.mandate_from}"
                " (hypothetical; preferential allocation from then on).")
@@ -336,7 +349,7 @@ def render(result: Result, scenario: str | None = None) -> str:
              f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
              f"seed {p.seed}. Plants: {plants}.", ""]
     for part in (_answers(view, result), _content_table(view), _gap_table(view, result), _binding_table(view),
-                 _losses_table(view), _segments_table(view, result), _plants_table(view, result),
+                 _losses_table(view, result), _segments_table(view, result), _plants_table(view, result),
                  _heavy_table(view), _trajectory_table(view), _definitions(view)):
         lines += part
     lines.append("Tables: flows.csv, stocks.csv, kpis.csv, kpi_quantiles.csv; provenance.json records the "
