@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import simpy
@@ -20,8 +19,6 @@ import simpy
 import sim
 from sim.config.lifetimes import window_departures
 from sim.model.installed_base import EndOfLife, InUse
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def best_of(function, repeat: int) -> float:

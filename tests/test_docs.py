@@ -1,9 +1,12 @@
-"""The README's config reference is the parameter table, and its Quick start holds two commands."""
+"""The README's config reference is the parameter table, its node list the flow graph, its KPI section
+the KPI table, and its Quick start holds two commands."""
 
 import re
 from pathlib import Path
 
+from sim.analysis import kpi_table
 from sim.config.parameter_table import markdown
+from sim.model import graph
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -15,6 +18,25 @@ def test_config_reference_matches_parameter_table():
     assert block.strip() == markdown(), (
         "README config reference is stale: replace the block between the config-reference markers "
         "with the output of: python -c 'from sim.config.parameter_table import markdown; print(markdown())'")
+
+
+def _block(name: str) -> str:
+    text = README.read_text()
+    return text.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0].strip()
+
+
+def test_node_list_matches_the_flow_graph():
+    """The README lists every node that sim/model/graph.py declares, with its kind and flows."""
+    assert _block("node-list") == graph.markdown(), (
+        "README node list is stale: replace the block between the node-list markers with the output of: "
+        "python -c 'from sim.model.graph import markdown; print(markdown())'")
+
+
+def test_kpi_reference_matches_the_kpi_table():
+    """The README's KPI section is sim/analysis/kpi_table.csv."""
+    assert _block("kpi-reference") == kpi_table.markdown(), (
+        "README KPI reference is stale: replace the block between the kpi-reference markers with the output of: "
+        "python -c 'from sim.analysis.kpi_table import markdown; print(markdown())'")
 
 
 def test_quick_start_has_exactly_two_commands():

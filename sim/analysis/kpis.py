@@ -6,7 +6,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..model import graph as g
-from ..model.lots import heavy_rare_earth_share
+from ..model import lots
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")
@@ -51,7 +51,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[str, np.ndarray]:
     """KPI columns for one replication, one value per year of params.years."""
     n_years = len(params.years)
-    zeros = np.zeros((n_years, len(params.segments) + 1))
+    zeros = np.zeros((n_years, lots.n_slots(params)))
 
     def flow(src=None, dst=None, origins=None):
         found = _sum(flows, src, dst, origins)
@@ -116,7 +116,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
     produced = flow(g.SINTERING, g.MARKET) + flow(g.LONG_LOOP, g.MARKET)  # recycled magnets made
     kpi["recycled_output_t"] = produced.sum(axis=1) / 1e3
     kpi["scrap_inventory_t"] = stocks[g.SCRAP_STORE][1:].sum(axis=1) / 1e3
-    kpi["dy_tb_recovered_t"] = produced @ heavy_rare_earth_share(params) / 1e3
+    kpi["dy_tb_recovered_t"] = produced @ lots.heavy_rare_earth_share(params) / 1e3
     kpi["binding_constraint"] = binding_constraint(feed_total, capacity_total, losses)
     return kpi
 

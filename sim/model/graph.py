@@ -216,8 +216,9 @@ def markdown() -> str:
     """The README's node list: every declared node with its kind, meaning and where it sends material."""
     lines = ["| node | kind | meaning | flows to |", "| --- | --- | --- | --- |"]
     for node in NODES:
+        declared = node if isinstance(node, PlantNode) else node.name  # as FLOWS names it
         name = f"{node.route}:<plant>" if isinstance(node, PlantNode) else node.name
-        targets = [d for s, d in FLOWS if s == node]
+        targets = [d for s, d in FLOWS if s == declared]
         shown = ", ".join(f"`{d.route}:<plant>`" if isinstance(d, PlantNode) else f"`{d}`" for d in targets)
         lines.append(f"| `{name}` | {node.kind} | {node.meaning} | {shown or '-'} |")
     return "\n".join(lines)

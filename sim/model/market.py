@@ -14,6 +14,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from . import lots
 from .graph import MARKET
 
 
@@ -66,7 +67,7 @@ class Market:
         self.whole_units = whole_units
         self.wanted = WholeUnits(len(params.segments))  # units demanded
         self.served = WholeUnits(len(params.segments))  # units served while supply is short
-        self.recycled = np.zeros(len(params.segments) + 1)  # recycled magnets waiting, by origin
+        self.recycled = lots.empty(params)  # recycled magnets waiting, by origin
 
     def receive(self, lot: np.ndarray) -> None:
         self.recycled += lot

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config.parameters import Params, Plant
 from ..config.series import by_year
+from . import lots
 from .graph import MARKET, PROCESS_LOSS, SCRAP_STORE, SINTERING, plant_node
 from .ledger import Ledger
 from .scrap_store import ScrapStore
@@ -50,7 +51,7 @@ class Sintering:
         self.yield_sd = params.sintering.yield_sd
         self.swarf_share = params.sintering.swarf_share_of_loss
         self.rng = rng
-        self.powder = np.zeros(len(params.segments) + 1)
+        self.powder = lots.empty(params)
 
     def receive(self, lot: np.ndarray) -> None:
         self.powder += lot
@@ -88,7 +89,7 @@ class HpmsPlant:
         self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
         self.step = 1.0 / params.steps_per_year
         self.allowance = 0.0
-        self.held = np.zeros(len(params.segments) + 1)  # material inside running vessels
+        self.held = lots.empty(params)  # material inside running vessels
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
         self.refilled = env.event()
         self.idle = plant.vessels  # vessels not running a campaign

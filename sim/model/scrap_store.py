@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from . import lots
 from .graph import SCRAP_STORE
 
 
@@ -18,7 +19,7 @@ class ScrapStore:
     name = SCRAP_STORE
 
     def __init__(self, params: Params):
-        n_slots = len(params.segments) + 1
+        n_slots = lots.n_slots(params)
         self.first_year = params.history_start
         self.short_loop_share = np.array([s.short_loop_share for s in params.segments]
                                          + [params.scrap_store.swarf_short_loop_share])

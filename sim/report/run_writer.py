@@ -69,7 +69,7 @@ def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
     return path
 
 
-def scenario_name(cfg: DictConfig | dict) -> str | None:
+def scenario_name() -> str | None:
     """The config group choices of a Hydra app run (e.g. 'region=eu, plants=eu_announced, ...')."""
     from hydra.core.hydra_config import HydraConfig
 
@@ -87,7 +87,7 @@ def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | 
     directory = Path(directory)
     written = write_tables(result, directory)
     written.append(write_provenance(cfg, result, directory))
-    written.append(report.write_summary(result, directory, scenario or scenario_name(cfg)))
+    written.append(report.write_summary(result, directory, scenario or scenario_name()))
     if result.params.output.figures:
         drawn, missing = figures.write_figures(result, directory)
         written += drawn

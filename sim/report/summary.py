@@ -146,7 +146,7 @@ def _table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> l
     return lines + [""]
 
 
-def _answers(view: KpiView, result: Result) -> list[str]:
+def _answers(view: KpiView) -> list[str]:
     p = view.params
     year, later = p.target.year, p.target.year + 5
     target = p.target
@@ -348,7 +348,7 @@ def render(result: Result, scenario: str | None = None) -> str:
     lines = [title, "",
              f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
              f"seed {p.seed}. Plants: {plants}.", ""]
-    for part in (_answers(view, result), _content_table(view), _gap_table(view, result), _binding_table(view),
+    for part in (_answers(view), _content_table(view), _gap_table(view, result), _binding_table(view),
                  _losses_table(view, result), _segments_table(view, result), _plants_table(view, result),
                  _heavy_table(view), _trajectory_table(view), _definitions(view)):
         lines += part

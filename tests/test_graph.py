@@ -1,0 +1,78 @@
+"""The flow graph: declared nodes and flows, plant nodes per plant, and a ledger that refuses what
+the graph does not declare."""
+
+import numpy as np
+import pytest
+from chain_scenarios import full_feature_config
+
+import sim
+from sim.model import graph as g
+from sim.model.balance import MassBalanceError, check
+from sim.model.ledger import Ledger
+from sim.model.simulation import Simulation
+
+PLANTS = [("alpha", "hpms"), ("beta", "hpms"), ("gamma", "long_loop")]
+
+
+def test_plant_nodes_are_made_per_plant():
+    graph = g.FlowGraph(PLANTS)
+    assert [n for n in graph.of_kind(g.STAGE) if ":" in n] == ["hpms:alpha", "hpms:beta", "long_loop:gamma"]
+    assert graph["hpms:beta"].label == "HPMS beta"
+    assert ("scrap_store", "hpms:alpha") in graph.flows and ("hpms:alpha", "sintering") in graph.flows
+    assert ("long_loop:gamma", "market") in graph.flows
+    assert ("hpms:alpha", "market") not in graph.flows  # HPMS powder is re-sintered first
+    assert "hpms:delta" not in graph
+
+
+def test_graph_shape():
+    """Sources only send, sinks only receive, every stage and store both receives and sends."""
+    graph = g.FlowGraph(PLANTS)
+    for node in graph.nodes:
+        senders, receivers = graph.senders(node.name), graph.receivers(node.name)
+        if node.kind == g.SOURCE:
+            assert receivers and not senders, node.name
+        elif node.kind == g.SINK:
+            assert senders and not receivers, node.name
+        else:
+            assert senders and receivers, node.name
+    assert set(graph.losses) == {"uncollected", "shredder_loss", "scrap_export", "process_loss"}
+    assert all(s in graph and d in graph for s, d in graph.flows)
+
+
+def test_ledger_refuses_an_undeclared_flow():
+    """Collection cannot send straight to the market; the error names both nodes."""
+    ledger = Ledger(g.FlowGraph(PLANTS), 2000, 3, 4)
+    ledger.move(2001, "collection", "dismantling", np.ones(4))
+    with pytest.raises(g.UndeclaredFlowError, match="'collection' -> 'market'"):
+        ledger.move(2001, "collection", "market", np.ones(4))
+    with pytest.raises(g.UndeclaredFlowError, match="'scrap_store' -> 'hpms:delta'"):
+        ledger.move_mass(2001, "scrap_store", "hpms:delta", 1.0, "pre_consumer")
+    assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
+
+
+def test_a_run_fails_loudly_on_an_undeclared_flow(monkeypatch):
+    """A model change that routes material around the graph stops the run."""
+    from sim.model import simulation
+
+    monkeypatch.setattr(simulation, "SHREDDER_LOSS", "market")
+    with pytest.raises(g.UndeclaredFlowError, match="'dismantling' -> 'market'"):
+        sim.run(full_feature_config())
+
+
+def test_every_stage_and_store_of_a_run_is_checked():
+    """The balance check needs a stock for every stage and store of the graph."""
+    params = sim.parameters(full_feature_config())
+    record = Simulation(params).run()
+    assert set(record.stocks) == set(record.graph.balanced)
+    del record.stocks["sintering"]
+    with pytest.raises(MassBalanceError, match="'sintering'"):
+        check(record.graph, record.flows, record.stocks, len(params.years))
+
+
+def test_tables_name_only_graph_nodes():
+    result = sim.run(full_feature_config())
+    graph = result.graph
+    names = set(result.flows["from_node"]) | set(result.flows["to_node"]) | set(result.stocks["node"])
+    assert names <= {node.name for node in graph.nodes}
+    routes = set(zip(result.flows["from_node"], result.flows["to_node"]))
+    assert routes <= set(graph.flows)
