@@ -11,7 +11,17 @@ from omegaconf import DictConfig, OmegaConf
 
 from .parameters import Params, validate
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
+
+
+def _project_config_dir() -> Path:
+    """conf/ of the project: the package data of sim.conf in an installed wheel, the top-level
+    conf/ of a checkout (an editable install runs from the checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "conf"
+    return installed if installed.is_dir() else package.parent / "conf"
+
+
+CONFIG_DIR = _project_config_dir()
 
 
 def load_config(overrides: Iterable[str] = (), config_name: str = "config") -> DictConfig:

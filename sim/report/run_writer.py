@@ -12,7 +12,6 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from ..analysis.results import Result
-from ..config.compose import CONFIG_DIR
 from . import figures
 from . import summary as report
 
@@ -27,13 +26,20 @@ def package_version() -> str:
 
 
 def git_commit() -> str | None:
-    """The commit of the project checkout, when there is one."""
+    """The commit of the project checkout the code runs from; None for an installed wheel (whose
+    site-packages may well lie inside some other repository)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").is_file():
+        return None
     try:
-        out = subprocess.run(["git", "-C", str(CONFIG_DIR.parent), "rev-parse", "HEAD"],
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
                              capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != root:
+        return None
+    return lines[1]
 
 
 def write_tables(result: Result, directory: Path) -> list[Path]:
