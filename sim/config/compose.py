@@ -12,7 +12,6 @@ from omegaconf import DictConfig, OmegaConf
 from .parameters import Params, validate
 
 
-
 def _project_config_dir() -> Path:
     """conf/ of the project: the package data of sim.conf in an installed wheel, the top-level
     conf/ of a checkout (an editable install runs from the checkout)."""

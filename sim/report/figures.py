@@ -1,10 +1,9 @@
-"""Figures of a run: PNGs drawn with matplotlib's Agg canvas and an interactive Sankey (HTML with
-plotly.js embedded). Both libraries are optional (the `plots` extra)."""
+"""Figures of a run: PNGs drawn with matplotlib's Agg canvas, and the Sankey as a plotly figure for
+report.html. Both libraries are optional (the `plots` extra)."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,27 +183,13 @@ def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _plotly_js() -> str | None:
-    """plotly.js shipped with the plotly package, read without importing plotly (fast)."""
-    if not installed("plotly"):
-        return None
-    spec = importlib.util.find_spec("plotly")
-    if not spec.submodule_search_locations:
-        return None
-    script = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "plotly.min.js"
-    return script.read_text(encoding="utf-8") if script.exists() else None
-
-
 def _rgba(hex_colour: str, alpha: float) -> str:
     red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def sankey_html(links: list[Link], shown: dict[str, SankeyNode], year: int, path: Path) -> Path | None:
-    """An interactive Sankey that works offline (plotly.js inlined); None without plotly."""
-    script = _plotly_js()
-    if script is None:
-        return None
+def sankey_figure(links: list[Link], shown: dict[str, SankeyNode], year: int) -> dict:
+    """The Sankey of one year as a plotly figure (data and layout), for report.html."""
     nodes = _ordered(links, shown)
     index = {n: i for i, n in enumerate(nodes)}
     trace = {
@@ -214,15 +199,8 @@ def sankey_html(links: list[Link], shown: dict[str, SankeyNode], year: int, path
                  "value": [round(li.mass_t, 3) for li in links],
                  "color": [_rgba(FLOW_COLOURS[li.kind], 0.6) for li in links]},
     }
-    layout = {"title": {"text": f"NdFeB magnet flows in {year} [t]"}, "font": {"size": 12}}
-    data = json.dumps([trace]).replace("</", "<\\/")
-    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>NdFeB flows {year}</title>\n<script>{script}</script></head>\n"
-            "<body><div id=\"sankey\" style=\"width:100%;height:92vh\"></div>\n"
-            f"<script>Plotly.newPlot(\"sankey\", {data}, {json.dumps(layout)}, {{responsive: true}});</script>"
-            "\n</body></html>\n")
-    path.write_text(page, encoding="utf-8")
-    return path
+    return {"data": [trace], "layout": {"title": {"text": f"NdFeB magnet flows in {year} [t]"}, "font": {"size": 12},
+                                        "height": 620}}
 
 
 def recycled_content_png(result: Result, path: Path) -> Path:
@@ -301,15 +279,8 @@ def write_figures(result: Result, directory: Path) -> tuple[list[Path], list[str
     links = sankey_links(result, year)
     nodes = sankey_nodes(result.graph)
     written, missing = [], []
-    if links:  # a year without flows (nothing placed, nothing recycled) has no Sankey to draw
-        html = sankey_html(links, nodes, year, directory / f"sankey_{year}.html")
-        if html is None:
-            missing.append("plotly")
-        else:
-            written.append(html)
     if not installed("matplotlib"):
-        missing.insert(0, "matplotlib")
-        return written, missing
+        return written, ["matplotlib"]
     written += [recycled_content_png(result, directory / "recycled_content.png"),
                 eol_by_segment_png(result, directory / "eol_arising_by_segment.png")]
     if links:

@@ -14,6 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 from ..analysis.results import Result
 from . import figures
 from . import summary as report
+from .run_report import write_run_report
+from .run_workbook import write_results_workbook
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +61,9 @@ def write_tables(result: Result, directory: Path) -> list[Path]:
     return written
 
 
-def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
-    """provenance.json: resolved config, seed, mode, package version, git commit, platform."""
-    path = directory / "provenance.json"
+def provenance(cfg: DictConfig | dict, result: Result, scenario: str | None = None) -> dict:
+    """What produced a run: package version, git commit, seed, mode, replications, Python, the
+    scenario's config-group choices and the resolved config."""
     record = {
         "package_version": package_version(),
         "git_commit": git_commit(),
@@ -69,8 +71,16 @@ def write_provenance(cfg: DictConfig, result: Result, directory: Path) -> Path:
         "mode": result.params.mode,
         "replications": int(result.kpis["replication"].nunique()),
         "python": platform.python_version(),
-        "config": OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg,
     }
+    if scenario:
+        record["scenario"] = scenario
+    record["config"] = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    return record
+
+
+def write_provenance(record: dict, directory: Path) -> Path:
+    """provenance.json."""
+    path = directory / "provenance.json"
     path.write_text(json.dumps(record, indent=2, default=str))
     return path
 
@@ -87,16 +97,24 @@ def scenario_name() -> str | None:
 
 
 def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | None = None) -> list[Path]:
-    """Everything a run leaves in its directory: the tables, the provenance, summary.md and, when
-    output.figures is true, the figures (skipped with one logged line if plotting libraries are
-    missing)."""
+    """Everything a run leaves in its directory: the tables, the provenance, summary.md,
+    results.xlsx and, when output.figures is true, the figures and report.html (skipped with one
+    logged line if plotting libraries are missing)."""
     directory = Path(directory)
+    scenario = scenario or scenario_name()
+    record = provenance(cfg, result, scenario)
     written = write_tables(result, directory)
-    written.append(write_provenance(cfg, result, directory))
-    written.append(report.write_summary(result, directory, scenario or scenario_name()))
+    written.append(write_provenance(record, directory))
+    written.append(report.write_summary(result, directory, scenario))
+    written.append(write_results_workbook(result, directory, record))
     if result.params.output.figures:
         drawn, missing = figures.write_figures(result, directory)
         written += drawn
+        page = write_run_report(result, directory, (directory / "summary.md").read_text(), record)
+        if page is None:
+            missing.append("plotly")
+        else:
+            written.append(page)
         if missing:
             log.warning("figures skipped (%s not installed); install them with: %s",
                         " and ".join(missing), figures.INSTALL_HINT)

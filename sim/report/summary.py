@@ -177,25 +177,33 @@ def _answers(view: KpiView) -> list[str]:
     return lines + [""]
 
 
+#: the rows of the recycled-content table: (label, KPI, kind); kind "met" is the target verdict
+CONTENT_ROWS = (
+    ("target scope (EV motors, wind generators): all recycled", "recycled_content_target_scope", "share"),
+    ("target scope: post-consumer", "recycled_content_target_scope_post_consumer", "share"),
+    ("all new magnets: all recycled", "recycled_content", "share"),
+    ("all new magnets: post-consumer", "recycled_content_post_consumer", "share"),
+    ("all new magnets: pre-consumer (swarf)", "recycled_content_pre_consumer", "share"),
+    ("target met", "target_met", "met"),
+    (f"capacity benchmark: recycling output capacity / consumption (CRMA {100 * CAPACITY_BENCHMARK:.0f} %)",
+     "capacity_benchmark", "share"),
+    ("magnet demand", "demand_t", "mass"),
+    ("recycled magnets supplied", "recycled_supply_t", "mass"),
+    ("primary magnets supplied", "primary_supply_t", "mass"),
+    ("shortage (primary supply short)", "shortage_t", "mass"),
+)
+
+
 def _content_table(view: KpiView) -> list[str]:
     years = view.report_years()
     p = view.params
-    rows = [
-        ["target scope (EV motors, wind generators): all recycled",
-         *[view.share("recycled_content_target_scope", y) for y in years]],
-        ["target scope: post-consumer", *[view.share("recycled_content_target_scope_post_consumer", y) for y in years]],
-        ["all new magnets: all recycled", *[view.share("recycled_content", y) for y in years]],
-        ["all new magnets: post-consumer", *[view.share("recycled_content_post_consumer", y) for y in years]],
-        ["all new magnets: pre-consumer (swarf)", *[view.share("recycled_content_pre_consumer", y) for y in years]],
-        [f"target met ({pct(p.target.share)} of {p.target.metric})",
-         *["yes" if view.met(y) else "no" for y in years]],
-        [f"capacity benchmark: recycling output capacity / consumption (CRMA {100 * CAPACITY_BENCHMARK:.0f} %)",
-         *[view.share("capacity_benchmark", y) for y in years]],
-        ["magnet demand", *[view.mass("demand_t", y) for y in years]],
-        ["recycled magnets supplied", *[view.mass("recycled_supply_t", y) for y in years]],
-        ["primary magnets supplied", *[view.mass("primary_supply_t", y) for y in years]],
-        ["shortage (primary supply short)", *[view.mass("shortage_t", y) for y in years]],
-    ]
+    rows = []
+    for label, kpi, kind in CONTENT_ROWS:
+        if kind == "met":
+            rows.append([f"{label} ({pct(p.target.share)} of {p.target.metric})",
+                         *["yes" if view.met(y) else "no" for y in years]])
+        else:
+            rows.append([label, *[(view.share if kind == "share" else view.mass)(kpi, y) for y in years]])
     return ["## Recycled content of new magnets", "", *_table(["indicator", *map(str, years)], rows)]
 
 
