@@ -46,7 +46,7 @@ def test_kpi_sheet_holds_kpis_csv_with_shares_in_percent(expected_run):
         expected = kpis[name]
         if unit == "%":
             assert sheet[heading].to_numpy() == pytest.approx(100 * expected.to_numpy(), rel=1e-8, abs=1e-12), name
-        elif unit == "t" or name == "year":
+        elif unit in ("t", "t/yr") or name == "year":
             assert sheet[heading].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-8, abs=1e-12), name
         else:
             assert list(sheet[heading]) == list(expected), name

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis import kpi_table
 from ..analysis.kpis import meets
 from ..analysis.results import Result
 from .summary import CONTENT_ROWS, KpiView
-from .workbook import Column, Sheet, kpi_column, write_workbook
+from .workbook import Column, Sheet, write_workbook
 
 NAME = "results.xlsx"
-MASS_BY_YEAR = Column("t", "mass in that calendar year (annual sum for flows, end of year for stocks), mean "
-                           "over replications")
-UNIT = Column("", "unit of the row's year columns: % (share of new magnets in percent) or t (tonnes)")
+MASS_BY_YEAR = Column("t", "mass in that calendar year (annual sum), mean over replications")
+UNIT = Column("", "unit of the row's values: % (a share, in percent), t (tonnes) or t/yr (tonnes a year)")
 #: segment measures: (measure, from_node, to_node, origins or None for all)
 SEGMENT_MEASURES = (
     ("new magnets delivered", "market", "in_use", None),
@@ -26,6 +26,20 @@ SEGMENT_MEASURES = (
     ("collected", "collection", "dismantling", None),
     ("liberated", "dismantling", "scrap_store", None),
 )
+
+
+def kpi_column(name: str, share: bool) -> Column:
+    """A KPI column's unit and meaning from the KPI table; `share`: a fraction (unit '-'), written
+    in percent."""
+    row = kpi_table.row_of(name)
+    if row is None:
+        raise KeyError(f"KPI column {name!r} is not in sim/analysis/kpi_table.csv")
+    unit = "%" if share and row.unit == "-" else "" if row.unit in ("-", "yr") else row.unit
+    return Column(unit, row.meaning)
+
+
+def _is_share(values: pd.Series) -> bool:
+    return pd.api.types.is_float_dtype(values)
 
 
 def kpis_by_year(result: Result) -> pd.DataFrame:
@@ -58,7 +72,7 @@ def summary_sheet(result: Result) -> Sheet:
             rows.append({"indicator": f"{label} ({100 * p.target.share:.2f} % of {p.target.metric})", "kpi": kpi,
                          "unit": "", **{y: "yes" if view.met(y) else "no" for y in years}})
         else:
-            rows.append({"indicator": label, "kpi": kpi, "unit": "%" if kind == "share" else "t",
+            rows.append({"indicator": label, "kpi": kpi, "unit": "%" if kind == "share" else "t/yr",
                          **{y: view(kpi, y) for y in years}})
     rows.append({"indicator": "binding constraint", "kpi": "binding_constraint", "unit": "",
                  **{y: str(view.binding[y]) for y in years}})
@@ -74,13 +88,13 @@ def summary_sheet(result: Result) -> Sheet:
 
 def kpi_sheet(result: Result) -> Sheet:
     frame = kpis_by_year(result)
-    return Sheet("KPIs", frame, {c: kpi_column(c) for c in frame.columns},
+    return Sheet("KPIs", frame, {c: kpi_column(c, _is_share(frame[c])) for c in frame.columns},
                  note="one row per year; with several replications, means over them")
 
 
 def quantile_sheet(result: Result) -> Sheet:
     frame = result.kpi_quantiles.copy()
-    frame.insert(2, "unit", [kpi_column(k).unit for k in frame["kpi"]])
+    frame.insert(2, "unit", [kpi_column(k, True).unit for k in frame["kpi"]])
     columns = {"year": Column("", "calendar year"), "kpi": Column("", "the KPI column (sheet KPIs)"), "unit": UNIT,
                "mean": Column("", "mean over replications, in the row's unit"),
                "p5": Column("", "5th percentile over replications, in the row's unit"),

@@ -48,7 +48,7 @@ class Sheet:
             raise KeyError(f"sheet {self.name!r}: column {label!r} has no definition") from None
 
 
-NUMBER_FORMATS = {"%": "0.00", "t": "#,##0.0"}
+NUMBER_FORMATS = {"%": "0.00", "t": "#,##0.0", "t/yr": "#,##0.0"}
 
 
 def header(label, column: Column) -> str | int:
@@ -140,66 +140,3 @@ def _cell(value, scale: float | None = None):
     if isinstance(value, (list, tuple, dict)):
         return str(value)
     return value if isinstance(value, str) else str(value)
-
-
-# --- results.xlsx of a run -------------------------------------------------------------------
-
-#: every KPI column (per-plant columns `capacity_t:<plant>`, `utilisation:<plant>` by their prefix)
-KPI_COLUMNS = {
-    "replication": Column("", "replication number (0 in expected mode)"),
-    "year": Column("", "calendar year"),
-    "demand_t": Column("t", "demand for new magnets: placed-on-market magnet mass of every segment plus other uses"),
-    "delivered_t": Column("t", "new magnets delivered (demand less shortage)"),
-    "primary_supply_t": Column("t", "primary magnets delivered"),
-    "recycled_supply_t": Column("t", "recycled magnets delivered"),
-    "shortage_t": Column("t", "demand not delivered because primary supply was short (supply shocks)"),
-    "recycled_content": Column("%", "recycled magnets delivered / magnets delivered, all uses"),
-    "recycled_content_post_consumer": Column("%", "post-consumer recycled magnets delivered / magnets delivered"),
-    "recycled_content_pre_consumer": Column("%", "pre-consumer (swarf) recycled magnets delivered / magnets "
-                                                 "delivered"),
-    "recycled_content_target_scope": Column("%", "recycled share of new magnets in the target scope (EV motors, "
-                                                 "wind generators)"),
-    "recycled_content_target_scope_post_consumer": Column("%", "post-consumer recycled share of new magnets in "
-                                                               "the target scope"),
-    "target_share": Column("%", "the target share (target.share)"),
-    "target_met": Column("", "whether target.metric reaches target.share this year"),
-    "mandate_share": Column("%", "the magnet mandate's minimum recycled content in the target scope (0 before "
-                                 "it applies)"),
-    "mandate_met": Column("", "whether the target scope's recycled content reaches the mandate"),
-    "eol_arising_t": Column("t", "magnets reaching end of life (flow in_use -> end_of_life)"),
-    "discarded_t": Column("t", "end-of-life products discarded after hoarding (end_of_life -> collection)"),
-    "collected_t": Column("t", "collected and sent to dismantling (collection -> dismantling)"),
-    "liberated_t": Column("t", "magnets liberated by dismantling (dismantling -> scrap_store)"),
-    "uncollected_t": Column("t", "lost: not collected (collection -> uncollected)"),
-    "shredder_loss_t": Column("t", "lost: shredded, not liberated (dismantling -> shredder_loss)"),
-    "scrap_export_t": Column("t", "lost: scrap exported, incl. swarf (scrap_store -> scrap_export)"),
-    "process_loss_t": Column("t", "lost in plants and re-sintering (-> process_loss)"),
-    "capacity_t:": Column("t", "feed capacity of the plant named after the colon"),
-    "utilisation:": Column("%", "feed / feed capacity of the plant named after the colon"),
-    "hpms_feed_t": Column("t", "scrap fed to all HPMS plants"),
-    "hpms_capacity_t": Column("t", "feed capacity of all HPMS plants"),
-    "hpms_utilisation": Column("%", "HPMS feed / HPMS feed capacity"),
-    "long_loop_feed_t": Column("t", "scrap fed to all long-loop plants"),
-    "long_loop_capacity_t": Column("t", "feed capacity of all long-loop plants"),
-    "long_loop_utilisation": Column("%", "long-loop feed / long-loop feed capacity"),
-    "recycling_output_capacity_t": Column("t", "recycled magnets all plants could make at full capacity"),
-    "capacity_benchmark": Column("%", "recycling output capacity / magnet demand: the CRMA-style capacity "
-                                      "benchmark, not a recycled content"),
-    "recycled_output_t": Column("t", "recycled magnets produced (re-sintering and long loop -> market)"),
-    "scrap_inventory_t": Column("t", "scrap held in the store at year end"),
-    "dy_tb_recovered_t": Column("t", "dysprosium and terbium in recycled magnets produced"),
-    "binding_constraint": Column("", "what limited recycled supply: feed, collection, liberation, export or "
-                                     "capacity (the most frequent over replications)"),
-}
-
-
-def kpi_column(name: str) -> Column:
-    """The definition of a KPI column, per-plant columns by their prefix."""
-    if name in KPI_COLUMNS:
-        return KPI_COLUMNS[name]
-    prefix = name.split(":", 1)[0] + ":"
-    if prefix in KPI_COLUMNS:
-        plant = name.split(":", 1)[1]
-        column = KPI_COLUMNS[prefix]
-        return Column(column.unit, column.definition.replace("the plant named after the colon", plant))
-    raise KeyError(f"KPI column {name!r} has no definition")
