@@ -80,3 +80,20 @@ def test_python_m_sim_dispatches_compare(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert (tmp_path / "cmp" / "compare.csv").is_file()
     assert "| indicator | baseline | weee_65 |" in finished.stdout
+
+
+def test_a_range_is_one_scenario_per_value(tmp_path):
+    """`compare 'target.year=range(2030,2032)'` is the sweep `python -m sim -m` would run: target
+    years 2030 and 2031, not two halves of the text split at its comma."""
+    chosen = compare.scenarios(["target.year=range(2030,2032)", SHORT])
+    assert [s.overrides for s in chosen] == [(SHORT, "target.year=2030"), (SHORT, "target.year=2031")]
+
+    assert compare.main(["target.year=range(2030,2032)", SHORT, "--out", str(tmp_path), "--no-figure"]) == 0
+
+    table = pd.read_csv(tmp_path / "compare.csv").set_index("scenario")
+    assert list(table.index) == ["target.year=2030", "target.year=2031"]
+    for year in (2030, 2031):
+        kpis = sim.run(sim.load_config([SHORT, f"target.year={year}"])).kpis.set_index("year")
+        column = f"recycled_content_target_scope_{year}"
+        assert table.at[f"target.year={year}", column] == pytest.approx(kpis.at[year, column[:-5]], rel=1e-6)
+        assert table.at[f"target.year={year}", f"target_met_{year}"] == ("yes" if kpis.at[year, "target_met"] else "no")

@@ -16,7 +16,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 import sim
-from hydra_plugins.ndfeb_sweep.composition import apply_values, set_plain_values
+from hydra_plugins.ndfeb_sweep.composition import set_plain_values
+from sim.config import overrides as grammar
 from sim.studies import sweep
 
 THREE_POINTS = "segments.ev_traction.collection_rate=0.4,0.6,0.8"
@@ -156,7 +157,7 @@ def test_plain_value_overrides_give_what_hydras_rules_give():
     plain = OmegaConf.to_container(cfg)
 
     assert set_plain_values(plain, parser.parse_overrides(lines))
-    apply_values(cfg, lines, parser)
+    grammar.apply(cfg, lines)
     assert plain == OmegaConf.to_container(cfg)
 
     for line in ("+extra=1", "~policy.name", "plants.caremag_lacq.capacity={2030: 1 t/yr}",

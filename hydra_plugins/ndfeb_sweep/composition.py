@@ -4,23 +4,17 @@ choices, and each point's value overrides are applied to a copy, as Hydra's comp
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.config_loader import ConfigLoader
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.config import overrides as grammar
+
 GroupKey = tuple[str, ...]
-
-
-def apply_values(cfg: DictConfig, value_overrides: Sequence[str], parser: OverridesParser) -> None:
-    """Apply `key=value` overrides to a composed config with Hydra's own rules (struct mode, `+`
-    to add, `++` to force, `~` to delete, mappings merged)."""
-    # the same function Hydra applies after composing from the defaults list (hydra-core 1.3)
-    ConfigLoaderImpl._apply_overrides_to_config(parser.parse_overrides(list(value_overrides)), cfg)
 
 
 def plain_config(cfg: DictConfig) -> dict | None:
@@ -68,7 +62,6 @@ class GroupComposer:
     def __init__(self, config_loader: ConfigLoader, master: DictConfig):
         self.loader = config_loader
         self.master = master
-        self.parser = OverridesParser.create(config_loader=config_loader)
         self._groups: dict[str, bool] = {}
         self._composed: dict[GroupKey, DictConfig | Exception] = {}
         # job directory names: hydra.sweep.subdir resolved with each job's number and overrides
@@ -85,7 +78,7 @@ class GroupComposer:
     def split(self, overrides: Sequence[str]) -> tuple[GroupKey, list[str]]:
         """(config-group overrides, value overrides) of one job, each in the given order."""
         groups, values = [], []
-        for line, override in zip(overrides, self.parser.parse_overrides(list(overrides))):
+        for line, override in zip(overrides, grammar.parse(overrides)):
             # a mapping value is a value override even on a group's key, as in Hydra
             if not isinstance(override.value(), dict) and self.is_group(override.key_or_group):
                 groups.append(line)
@@ -109,7 +102,7 @@ class GroupComposer:
         """The task config of one job (what the launcher's per-job composition would give)."""
         groups, values = self.split(overrides)
         cfg = app_config(self.compose(groups))
-        apply_values(cfg, values, self.parser)
+        grammar.apply(cfg, values)
         return cfg
 
     def job_dir(self, num: int, overrides: Sequence[str]) -> Path:
@@ -120,7 +113,13 @@ class GroupComposer:
         naming = job.config.override_dirname
         with open_dict(job):
             job.num, job.id = num, num
-            job.override_dirname = get_overrides_dirname(
-                overrides=self.parser.parse_overrides(list(overrides)), exclude_keys=list(naming.exclude_keys),
-                item_sep=naming.item_sep, kv_sep=naming.kv_sep)
+            job.override_dirname = override_dirname(overrides, list(naming.exclude_keys), naming.item_sep,
+                                                    naming.kv_sep)
         return self.sweep_dir / str(OmegaConf.select(self._naming, "hydra.sweep.subdir"))
+
+
+def override_dirname(overrides: Sequence[str], exclude_keys: Sequence[str], item_sep: str, kv_sep: str) -> str:
+    """hydra.job.override_dirname of a job, as Hydra forms it: the job's override strings but those
+    of excluded keys, sorted, joined by item_sep, with each `=` replaced by kv_sep."""
+    lines = sorted(o.input_line for o in grammar.parse(overrides) if o.key_or_group not in exclude_keys)
+    return re.sub("=", kv_sep, item_sep.join(lines))

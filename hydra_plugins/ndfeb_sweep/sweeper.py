@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.plugins.launcher import Launcher
@@ -18,6 +16,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
+from sim.config import overrides as grammar
 from sim.studies import sweep
 
 from .composition import GroupComposer
@@ -74,9 +73,8 @@ class NdfebSweeper(Sweeper):
     def jobs(self, arguments: list[str]) -> list[list[str]]:
         """Every job's overrides, in the basic sweeper's order (the job numbers are positions)."""
         assert self.hydra_context is not None
-        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         lines = [f"{key}={value}" for key, value in self.params.items()] + list(arguments)
-        return BasicSweeper.split_arguments(parser.parse_overrides(lines), None)[0]
+        return grammar.expand(lines, self.hydra_context.config_loader)
 
     def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None and self.composer is not None and self.launcher is not None
@@ -122,7 +120,16 @@ class NdfebSweeper(Sweeper):
             for (num, overrides), result in zip(batch, results):
                 directory = self.composer.job_dir(num, overrides)
                 if result.status != JobStatus.COMPLETED and sweep.read_record(directory) is None:
-                    sweep.write_record(directory, num, overrides, "failed", sweep.describe(result._return_value))
+                    sweep.write_record(directory, num, overrides, "failed", sweep.describe(_failure(result)))
             returns.extend(results)
             start = end
         return returns
+
+
+def _failure(result: JobReturn) -> BaseException:
+    """The exception a failed job ended with (JobReturn re-raises it when its value is read)."""
+    try:
+        result.return_value  # noqa: B018
+    except Exception as error:
+        return error
+    return RuntimeError(f"job ended {result.status.name}")

@@ -9,15 +9,29 @@ import sys
 
 #: subcommands and the module whose main(argv) -> exit status runs each
 COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek"}
+#: what `-m` selects before the user's overrides (a later choice of the same group wins): the
+#: project's sweeper and launcher (hydra_plugins/ndfeb_sweep) and the sweep-table callback. A single
+#: run needs none of them, so it composes and runs with stock Hydra whatever the plugin's state.
+MULTIRUN_DEFAULTS = ["hydra/sweeper=ndfeb", "hydra/launcher=ndfeb", "hydra/callbacks=sweep_table"]
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
         sys.exit(importlib.import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:]))
-    _check_overrides(sys.argv[1:])
+    args = sys.argv[1:]
+    if "-m" in args or "--multirun" in args:
+        sys.argv[1:] = with_multirun_defaults(args)
+    _check_overrides(args)
     from .app import main as app
 
     app()
+
+
+def with_multirun_defaults(args: list[str]) -> list[str]:
+    """The command line with MULTIRUN_DEFAULTS just before the first override, so that they join
+    the overrides (argparse takes one run of them) and the user's own choices come after them."""
+    first = next((i for i, arg in enumerate(args) if "=" in arg or arg.startswith("~")), len(args))
+    return [*args[:first], *MULTIRUN_DEFAULTS, *args[first:]]
 
 
 def _check_overrides(args: list[str]) -> None:

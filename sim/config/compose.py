@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
@@ -26,10 +28,17 @@ CONFIG_DIR = _project_config_dir()
 def load_config(overrides: Iterable[str] = (), config_name: str = "config") -> DictConfig:
     """Compose conf/<config_name>.yaml with Hydra overrides; returns an editable DictConfig
     (not yet validated)."""
+    with hydra_context():
+        return compose(config_name=config_name, overrides=list(overrides))
+
+
+@contextmanager
+def hydra_context() -> Iterator[ConfigLoader]:
+    """Hydra initialised on conf/ (as `python -m sim` sees it), yielding its config loader."""
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="sim"):
-        return compose(config_name=config_name, overrides=list(overrides))
+        yield GlobalHydra.instance().config_loader()
 
 
 def parameters(cfg: DictConfig | dict) -> Params:

@@ -4,7 +4,6 @@ side-by-side table (compare.md, compare.csv) and one figure (compare.png)."""
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import sys
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from hydra.errors import HydraException, MissingConfigException
 
 from ..analysis.results import Result
 from ..analysis.runner import run
+from ..config import overrides as grammar
 from ..config.compose import CONFIG_DIR, load_config
 from ..config.errors import ConfigError, composition_error
 from ..report import summary as report
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 GROUPS = ("region", "plants", "policy", "target")
 USAGE = """python -m sim compare [KEY=a,b,...] [OVERRIDE ...] [--out DIR] [--no-figure]
 
-Runs one scenario per combination of the comma-separated values (config-group options such as
-policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded, or values of any key), each with
-the other overrides and the same seed (common random numbers). Without a comma list it compares
-every policy in conf/policy."""
+Runs one scenario per job of the sweep in the overrides, expanded as `python -m sim -m` expands it
+(comma lists, range(), choice(), glob() of config-group options or values of any key, e.g.
+policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded), each with the other overrides
+and the same seed (common random numbers). Without a sweep it compares every policy in conf/policy."""
 
 
 @dataclass(frozen=True)
@@ -44,26 +44,25 @@ def options(group: str) -> list[str]:
 
 
 def scenarios(overrides: list[str]) -> list[Scenario]:
-    """Expand comma lists (`policy=a,b`, `segments.ev_traction.liberation_rate=0.5,0.7`) into
-    scenarios, their product; other overrides apply to every scenario."""
-    varying: list[tuple[str, list[str]]] = []
-    common: list[str] = []
-    for override in overrides:
-        key, _, value = override.partition("=")
-        # Hydra lists and mappings are bracketed; a bare comma list is a sweep, as in `-m` runs
-        if "," in value and not value.lstrip().startswith(("[", "{", "'", '"')):
-            varying.append((key, [v.strip() for v in value.split(",") if v.strip()]))
-        else:
-            common.append(override)
-    if not varying and not any(o.partition("=")[0].lstrip("+~") == "policy" for o in common):
-        varying = [("policy", options("policy"))]  # nothing to compare given: every policy
-    if not varying:
-        return [Scenario(", ".join(common) or "default", tuple(common))]
+    """One scenario per job of the sweep the overrides hold, expanded as `python -m sim -m` expands
+    it (`policy=a,b`, `target.year=range(2030,2033)`, `plants=glob(eu_*)`); the other overrides
+    come first in every scenario. Without a sweep or a policy, every policy of conf/policy."""
+    parsed = grammar.parse(overrides)
+    swept = [line for line, override in zip(overrides, parsed) if override.is_sweep_override()]
+    common = [line for line, override in zip(overrides, parsed) if not override.is_sweep_override()]
+    if not swept and not any(override.key_or_group == "policy" for override in parsed):
+        swept = ["policy=" + ",".join(options("policy"))]  # nothing to compare given: every policy
+    keys = [override.get_key_element() for override in grammar.parse(swept)]
     result = []
-    for values in itertools.product(*(vals for _, vals in varying)):
-        pairs = [f"{key}={value}" for (key, _), value in zip(varying, values)]
-        name = values[0] if len(values) == 1 and varying[0][0] in GROUPS else ", ".join(pairs)
-        result.append(Scenario(name, tuple(common + pairs)))
+    for job in grammar.expand(common + swept):
+        pairs = [line for line in job if line.partition("=")[0] in keys]
+        if not pairs:
+            name = ", ".join(job) or "default"
+        elif len(pairs) == 1 and keys[0] in GROUPS:
+            name = pairs[0].partition("=")[2]
+        else:
+            name = ", ".join(pairs)
+        result.append(Scenario(name, tuple(job)))
     return result
 
 

@@ -18,6 +18,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from ..analysis.runner import run
+from ..config import overrides as grammar
 from ..config.compose import load_config, parameters
 from ..config.errors import ConfigError, composition_error
 from ..config.units import parse_quantity
@@ -184,11 +185,9 @@ def _seek(task) -> GoalSeek:
 
 
 def _swept_values(text: str) -> tuple[str, list]:
-    """`key=v1,v2,...` or `key=range(start,stop,step)` in Hydra's override grammar."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    override = OverridesParser.create().parse_override(text)
-    values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
+    """`key=v1,v2,...` or `key=range(start,stop,step)`: the key and its values, expanded as a sweep."""
+    [override] = grammar.parse([text])
+    values = [grammar.parse(job)[0].value() for job in grammar.expand([text])]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         raise ValueError(f"--over {text}: expected numbers")
     return override.key_or_group, values  # as parsed: whole numbers stay integers (years, vessels)

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
 from ..analysis.kpis import meets
 from ..analysis.results import Result
 from ..analysis.runner import run
+from ..config import overrides as grammar
 from ..config.errors import ConfigError
 
 #: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
@@ -33,14 +33,12 @@ HEADLINE = ("target_year", "target_share", "target_metric", "recycled_content",
 #: job output in a sweep: the record only, or also every table and figure of a single run
 JOB_OUTPUTS = ("summary", "full")
 
-_parser = OverridesParser.create()
-
 
 def swept_values(overrides: Iterable[str]) -> dict[str, Any]:
     """The value of each override of a job by its key: `policy=baseline` gives {"policy": "baseline"},
     `+sweep=x` gives {"sweep": "x"}; lists and mappings keep their override text."""
     values = {}
-    for override in _parser.parse_overrides(list(overrides)):
+    for override in grammar.parse(overrides):
         key = override.key_or_group if override.package is None else f"{override.key_or_group}@{override.package}"
         value = None if override.is_delete() else override.value()
         if not (value is None or isinstance(value, (bool, int, float, str))):
