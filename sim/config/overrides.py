@@ -42,7 +42,8 @@ def expand(overrides: Sequence[str], config_loader: ConfigLoader | None = None) 
             ["policy=combined", "target.year=2030"], ["policy=combined", "target.year=2031"]]
 
     config_loader: the loader `glob()` lists a config group's options with; by default that of
-    Hydra as initialised, or of the project's conf/ directory. An interval sweep (`interval(a,b)`) has no jobs: HydraException.
+    Hydra as initialised, or of the project's conf/ directory. An interval sweep (`interval(a,b)`)
+    has no jobs: HydraException.
     """
     parsed = parse(overrides)
     if any(o.value_type == ValueType.GLOB_CHOICE_SWEEP for o in parsed):
