@@ -4,11 +4,8 @@ its group's composed config plus its value overrides, writing one small record p
 # no `from __future__ import annotations`: Hydra loads plugin modules outside sys.modules, where
 # dataclasses cannot resolve string annotations
 import logging
-import multiprocessing
-import os
 import pickle
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
+from sim.analysis import workers as processes
 from sim.config import overrides as grammar
 from sim.studies import sweep
 
@@ -38,14 +36,6 @@ ConfigStore.instance().store(group="hydra/launcher", name="ndfeb", node=PoolLaun
 
 class SweepPointFailed(Exception):
     """A sweep point whose run failed; its message is in the job's record and the sweep table."""
-
-
-def cores() -> int:
-    """Cores this process may run on (the affinity mask, which a batch scheduler may restrict)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class PoolLauncher(Launcher):
@@ -97,14 +87,12 @@ class PoolLauncher(Launcher):
                 returns[num] = _job_return(overrides, directory, groups[group])
                 continue
             tasks.append((num, str(directory), groups[group], values, overrides, job_output))
-        workers = max(1, min(self.n_jobs or cores(), len(tasks)))
+        workers = processes.count(self.n_jobs, len(tasks))
         log.info(f"Launching {len(tasks)} jobs on {workers} worker processes "
                  f"({len(configs)} composed configs), sweep output dir: {composer.sweep_dir}")
         if not tasks:
             return [returns[num] for num, _ in jobs]
-        # fork shares the imported modules with the workers, so the pool starts in milliseconds
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(configs,))
+        pool = processes.pool(workers, initializer=_start_worker, initargs=(configs,))
         try:
             # one point per round trip: a round trip costs well under a millisecond, a point about a
             # tenth of a second, and no core waits at the end of the sweep for another's last chunk

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-
 from omegaconf import DictConfig
 
 from ..config.compose import parameters
 from ..config.parameters import Params
 from ..model.balance import check
 from ..model.simulation import simulate
+from . import workers as processes
 from .results import Result, ResultBuilder
 
 
@@ -24,15 +21,13 @@ def run(cfg: DictConfig | dict | Params, workers: int | None = None) -> Result:
     params = cfg if isinstance(cfg, Params) else parameters(cfg)
     builder = ResultBuilder(params)
     replications = params.replications if params.mode == "stochastic" else 1
-    workers = min(workers or os.cpu_count() or 1, replications)
+    workers = processes.count(workers, replications)
     if workers <= 1:
         records = map(_checked_replication, [params] * replications, range(replications))
         for record in records:
             builder.add(record)
         return builder.build()
-    # fork shares the imported modules with the workers, so a pool starts in milliseconds
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with processes.pool(workers) as pool:
         chunk = max(1, replications // (4 * workers))
         for record in pool.map(_checked_replication, [params] * replications, range(replications),
                                chunksize=chunk):
