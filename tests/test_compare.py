@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.cli import main as cli
 from sim.studies import compare
 
 SHORT = "end_year=2036"
@@ -59,16 +60,24 @@ def test_compare_writes_one_figure(tmp_path):
     assert (tmp_path / "compare.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_a_bad_option_is_one_line_and_exit_code_2(tmp_path, capsys):
-    code = compare.main(["policy=baseline,weee_65", "policy.mandate_share=2", "--out", str(tmp_path)])
+def command(monkeypatch, *args: str) -> int:
+    """The exit status of `python -m sim <args>`, run in this process."""
+    monkeypatch.setattr(sys, "argv", ["sim", *args])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    return done.value.code
+
+
+def test_a_bad_option_is_one_line_and_exit_code_2(tmp_path, capsys, monkeypatch):
+    code = command(monkeypatch, "compare", "policy=baseline,weee_65", "policy.mandate_share=2", "--out", str(tmp_path))
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("config error: policy.mandate_share") and "\n" not in err
     assert not (tmp_path / "compare.csv").exists()
 
 
-def test_an_unknown_option_is_one_line_and_exit_code_2(tmp_path, capsys):
-    assert compare.main(["policy=baseline,no_such_policy", "--out", str(tmp_path)]) == 2
+def test_an_unknown_option_is_one_line_and_exit_code_2(tmp_path, capsys, monkeypatch):
+    assert command(monkeypatch, "compare", "policy=baseline,no_such_policy", "--out", str(tmp_path)) == 2
     err = capsys.readouterr().err.strip()
     assert "no_such_policy" in err and "\n" not in err
 

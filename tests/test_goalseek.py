@@ -5,6 +5,7 @@ the range can; the frontier over a second parameter."""
 from __future__ import annotations
 
 import pytest
+from test_compare import command
 
 from sim import ConfigError
 from sim.studies import goalseek
@@ -91,3 +92,19 @@ def test_no_capacity_is_enough_in_the_feed_limited_default_scenario(capsys):
 
     out = capsys.readouterr().out
     assert out.startswith("unreachable: no capacity_scale in [0, 10] meets 0.25 recycled_content_target_scope in 2030")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["capacity_scale", "0", "10", "policy=no_such_policy"], "config error: policy = 'no_such_policy': expected one of"),
+    (["no_such.key", "0", "1"], "config error: no_such.key = 1.0: expected a key of the config"),
+    (["capacity_scale", "1", "0"], "error: goal-seek range [1.0, 0.0]: expected low < high"),
+    (["capacity_scale", "0", "1", "--over", "target.year=a,b"], "error: --over target.year=a,b: expected numbers"),
+], ids=["unknown option", "unknown key", "empty range", "text values"])
+def test_the_command_line_reports_a_mistake_in_one_line_with_exit_status_2(monkeypatch, capsys, args, expected):
+    """Scenario mistakes are one line (the command line's one error report); a bad range or --over
+    is an argument error (usage, then the reason)."""
+    assert command(monkeypatch, "goalseek", *args) == 2
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(expected) or err[-1].endswith(expected), err
+    assert len(err) == 1 or err[0].startswith("usage:")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import hydra
@@ -13,7 +12,7 @@ from omegaconf import DictConfig
 
 from ..analysis.runner import run
 from ..config.compose import CONFIG_DIR
-from ..config.errors import ConfigError
+from ..config.errors import reported
 from ..report.run_writer import write_run
 
 
@@ -25,13 +24,9 @@ def main(cfg: DictConfig) -> None:
         from ..studies.sweep import run_hydra_job
         run_hydra_job(cfg, directory, HydraConfig.get())
         return
-    try:
+    # a user mistake: one line, no traceback, and no run directory that looks like a result
+    with reported(cleanup=lambda: _remove_hydra_files(directory)):
         result = run(cfg)
-    except ConfigError as error:
-        # a user mistake: one line, no traceback, and no run directory that looks like a result
-        print(error, file=sys.stderr)
-        _remove_hydra_files(directory)
-        sys.exit(2)
     write_run(cfg, result, directory)
     print(f"results in {directory}")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from ..config.errors import reported
+
 #: subcommands and the module whose main(argv) -> exit status runs each
 COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek"}
 #: what `-m` selects before the user's overrides (a later choice of the same group wins): the
@@ -17,7 +19,9 @@ MULTIRUN_DEFAULTS = ["hydra/sweeper=ndfeb", "hydra/launcher=ndfeb", "hydra/callb
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
-        sys.exit(importlib.import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:]))
+        with reported():
+            code = importlib.import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:])
+        sys.exit(code)
     args = sys.argv[1:]
     if "-m" in args or "--multirun" in args:
         sys.argv[1:] = with_multirun_defaults(args)
@@ -40,13 +44,7 @@ def _check_overrides(args: list[str]) -> None:
     Command lines with flags (sweeps, --cfg, --help) keep Hydra's own handling."""
     if any(arg.startswith("-") for arg in args):
         return
-    from hydra.errors import HydraException
-
     from ..config.compose import load_config
-    from ..config.errors import composition_error
 
-    try:
+    with reported():
         load_config(args)
-    except HydraException as error:
-        print(composition_error(error), file=sys.stderr)
-        sys.exit(2)

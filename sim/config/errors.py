@@ -1,6 +1,12 @@
-"""The one exception type for user mistakes: a config value that cannot be used."""
+"""The one exception type for user mistakes (a config value that cannot be used), and the one way
+the command line reports a mistake: one line on stderr, exit status 2."""
 
 import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from hydra.errors import HydraException
 
 
 class ConfigError(ValueError):
@@ -25,3 +31,30 @@ def composition_error(error: Exception) -> str:
         group, option = missing.groups()
         return f"config error: {group} = {option!r}: expected one of {', '.join(options)}"
     return "config error: " + " ".join(line.strip() for line in message.splitlines()[:2] if line.strip())
+
+
+def user_error(error: BaseException) -> str | None:
+    """The one line for a user mistake (a ConfigError, or a Hydra composition error such as a
+    misspelt key or an unknown config-group option); None for any other error."""
+    if isinstance(error, ConfigError):
+        return str(error)
+    if isinstance(error, HydraException):
+        return composition_error(error)
+    return None
+
+
+@contextmanager
+def reported(cleanup: Callable[[], None] | None = None) -> Iterator[None]:
+    """Run a command's body: a user mistake becomes its one line on stderr and exit status 2 (after
+    `cleanup`, e.g. removing what was written for the failed run), without a traceback; any other
+    error propagates."""
+    try:
+        yield
+    except Exception as error:
+        line = user_error(error)
+        if line is None:
+            raise
+        if cleanup is not None:
+            cleanup()
+        print(line, file=sys.stderr)
+        raise SystemExit(2) from None

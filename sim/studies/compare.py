@@ -11,15 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from hydra.errors import HydraException, MissingConfigException
 
 from ..analysis.results import Result
 from ..analysis.runner import run
 from ..config import overrides as grammar
 from ..config.compose import CONFIG_DIR, load_config
-from ..config.errors import ConfigError, composition_error
 from ..report import summary as report
 from ..report.summary import KpiView, pct, tonnes
+from .headline import headline as headline_kpis
 
 log = logging.getLogger(__name__)
 GROUPS = ("region", "plants", "policy", "target")
@@ -71,6 +70,7 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
     text. Shares are fractions, masses in t, values as summary.md computes them."""
     view = KpiView(result)
     p = view.params
+    extracted = headline_kpis(result)
     rows: list[tuple[str, str, object, str]] = []
     labels = {"recycled_content_target_scope": "recycled content, target scope",
               "recycled_content": "recycled content, all magnets",
@@ -83,8 +83,8 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
         (f"capacity_benchmark_{year}", f"capacity benchmark {year} (capacity / consumption)",
          view("capacity_benchmark", year), "share"),
         ("target", "target", f"{pct(p.target.share)} of {p.target.metric}", "text"),
-        (f"target_met_{year}", f"target met in {year}", "yes" if view.met(year) else "no", "text"),
-        ("first_year_target_met", "first year the target is met", view.first_year_met(), "year"),
+        (f"target_met_{year}", f"target met in {year}", "yes" if extracted["target_met"] else "no", "text"),
+        ("first_year_target_met", "first year the target is met", extracted["first_year_target_met"], "year"),
         (f"binding_constraint_{year}", f"binding constraint {year}", str(view.binding[year]), "text"),
         (f"scrap_export_t_{year}", f"scrap exported {year}", view("scrap_export_t", year), "mass"),
         ("shortage_t_total", f"shortage {p.start_year}-{p.end_year}", float(view.mean["shortage_t"].sum()), "mass"),
@@ -206,12 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(message)s", level=logging.INFO)
     chosen = scenarios(args.overrides)
-    try:
-        results = run_all(chosen)
-    except (ConfigError, HydraException, MissingConfigException) as error:
-        # a user mistake (bad value or unknown option): one line, no traceback
-        print(error if isinstance(error, ConfigError) else composition_error(error), file=sys.stderr)
-        return 2
+    results = run_all(chosen)  # a bad value or unknown option: one line and exit 2, from sim.cli
     directory = args.out or Path("outputs", "compare", datetime.now().strftime("%Y-%m-%d"),
                                  datetime.now().strftime("%H-%M-%S"))
     write(results, chosen, directory, draw=not args.no_figure)

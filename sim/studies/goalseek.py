@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import argparse
 import copy
-import multiprocessing
-import os
-import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
+from ..analysis import workers as processes
+from ..analysis.kpis import meets
 from ..analysis.runner import run
 from ..config import overrides as grammar
 from ..config.compose import load_config, parameters
-from ..config.errors import ConfigError, composition_error
+from ..config.errors import ConfigError
 from ..config.units import parse_quantity
-from .sweep import headline, meets
+from .headline import headline
 
 #: scales every plant's capacity schedule; `plants.<plant>.capacity_scale` scales one plant's
 CAPACITY_SCALE = "capacity_scale"
@@ -102,6 +99,18 @@ def _scale_capacity(plant: dict, key: str, factor: float) -> None:
         plant["capacity"] = f"{parse_quantity(key, capacity, 'kg/yr') * factor!r} kg/yr"
 
 
+def bisection_tolerance(low: float, high: float, tolerance: float | None) -> float:
+    """The tolerance of a goal-seek over [low, high] (default: a thousandth of the range); a
+    ValueError for an empty range or a tolerance that bisection could never reach."""
+    if not high > low:
+        raise ValueError(f"goal-seek range [{low}, {high}]: expected low < high")
+    if tolerance is None:
+        tolerance = (high - low) / 1000
+    if not tolerance > 0:
+        raise ValueError(f"goal-seek tolerance {tolerance}: expected a positive number")
+    return tolerance
+
+
 def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tolerance: float | None = None,
          workers: int | None = None) -> GoalSeek:
     """The least value of `parameter` in [low, high] for which the config's target is met, by
@@ -110,12 +119,7 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
 
     workers : processes for a stochastic run's replications (as in sim.run)
     """
-    if not high > low:
-        raise ValueError(f"goal-seek range [{low}, {high}]: expected low < high")
-    if tolerance is None:
-        tolerance = (high - low) / 1000
-    if not tolerance > 0:
-        raise ValueError(f"goal-seek tolerance {tolerance}: expected a positive number")
+    tolerance = bisection_tolerance(low, high, tolerance)
     base = plain_config(cfg)
     target = parameters(base).target  # validates the base scenario once, before any search
     evaluations = 0
@@ -159,13 +163,11 @@ def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float,
     """
     base = plain_config(cfg)
     tasks = [(with_value(base, over, v), parameter, low, high, tolerance) for v in values]
-    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    workers = processes.count(workers, len(tasks))
     if workers <= 1:
         answers = [_seek(task) for task in tasks]
     else:
-        # fork shares the imported modules with the workers, so the pool starts in milliseconds
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with processes.pool(workers) as pool:
             answers = list(pool.map(_seek, tasks))
     columns = ["value", "reachable", "kpi_at_value", "high", "kpi_at_high", "binding_at_high", "evaluations"]
     frame = pd.DataFrame([{over: v, **{c: asdict(a)[c] for c in columns}} for v, a in zip(values, answers)])
@@ -208,15 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
     args = parser.parse_args(argv)
     try:
-        cfg = load_config(args.overrides)
-        if args.over is None:
-            print(seek(cfg, args.parameter, args.low, args.high, args.tolerance).describe())
-            return 0
-        over, values = _swept_values(args.over)
-        table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance)
-    except (ConfigError, ValueError, HydraException) as error:
-        print(composition_error(error) if isinstance(error, HydraException) else error, file=sys.stderr)
-        return 2
+        bisection_tolerance(args.low, args.high, args.tolerance)
+        over, values = _swept_values(args.over) if args.over is not None else (None, [])
+    except ValueError as error:
+        parser.error(str(error))  # usage and the reason, exit status 2
+    # a bad value or unknown option in the scenario: one line and exit status 2, from sim.cli
+    cfg = load_config(args.overrides)
+    if over is None:
+        print(seek(cfg, args.parameter, args.low, args.high, args.tolerance).describe())
+        return 0
+    table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance)
     from ..report.sweep_figures import frontier_markdown
     text = frontier_markdown(table)
     print(text, end="")
