@@ -16,20 +16,16 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from ..analysis.kpis import meets
 from ..analysis.results import Result
 from ..analysis.runner import run
 from ..config import overrides as grammar
 from ..config.errors import ConfigError
+from .headline import HEADLINE, headline
 
 #: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
 RECORD = "job.json"
 #: the sweep table at the sweep directory root, as sweep.csv and sweep.parquet
 TABLE = "sweep"
-#: headline KPIs of the table, all in the target year unless the name says otherwise
-HEADLINE = ("target_year", "target_share", "target_metric", "recycled_content",
-            "recycled_content_post_consumer", "recycled_content_target_scope", "target_met",
-            "first_year_target_met", "binding_constraint", "shortage_t")
 #: job output in a sweep: the record only, or also every table and figure of a single run
 JOB_OUTPUTS = ("summary", "full")
 
@@ -45,24 +41,6 @@ def swept_values(overrides: Iterable[str]) -> dict[str, Any]:
             value = override.get_value_element_as_str()
         values[key] = value
     return values
-
-
-def headline(result: Result) -> dict[str, Any]:
-    """The sweep table's KPIs of one run: values in the target year (means over replications in
-    stochastic mode), the first year the target metric reaches the target share, what binds."""
-    target = result.params.target
-    kpis = result.kpis
-    metric = kpis.groupby("year")[target.metric].mean()
-    met_years = metric.index[[meets(v, target.share) for v in metric]]
-    in_year = kpis[kpis["year"] == target.year]
-    row: dict[str, Any] = {"target_year": target.year, "target_share": target.share, "target_metric": target.metric}
-    for name in ("recycled_content", "recycled_content_post_consumer", "recycled_content_target_scope"):
-        row[name] = float(in_year[name].mean())
-    row["target_met"] = bool(target.year in met_years)
-    row["first_year_target_met"] = int(met_years.min()) if len(met_years) else None
-    row["binding_constraint"] = str(in_year["binding_constraint"].mode().iloc[0])
-    row["shortage_t"] = float(in_year["shortage_t"].mean())
-    return row
 
 
 def describe(error: BaseException) -> str:
