@@ -95,7 +95,8 @@ def test_no_capacity_is_enough_in_the_feed_limited_default_scenario(capsys):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["capacity_scale", "0", "10", "policy=no_such_policy"], "config error: policy = 'no_such_policy': expected one of"),
+    (["capacity_scale", "0", "10", "policy=no_such_policy"],
+     "config error: policy = 'no_such_policy': expected one of"),
     (["no_such.key", "0", "1"], "config error: no_such.key = 1.0: expected a key of the config"),
     (["capacity_scale", "1", "0"], "error: goal-seek range [1.0, 0.0]: expected low < high"),
     (["capacity_scale", "0", "1", "--over", "target.year=a,b"], "error: --over target.year=a,b: expected numbers"),
