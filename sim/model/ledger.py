@@ -16,6 +16,7 @@ class Ledger:
 
     origin "recycled" marks lots whose slots are origins (post_consumer per segment, pre_consumer
     in the last slot); other origins ("primary", "post_consumer", "pre_consumer") are stated as is.
+    Splitting flows by element will add an element axis to these arrays, not more keys.
     """
 
     def __init__(self, graph: FlowGraph, start_year: int, n_years: int, n_slots: int):
