@@ -17,7 +17,7 @@ from .lifetimes import Lifetime
 from .series import AnchorSeries
 from .values import composition, default, parse
 
-SECTIONS = ("market", "scrap_store", "sintering", "policy", "target", "output")
+SECTIONS = ("plant_schedules", "market", "scrap_store", "sintering", "policy", "target", "output")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -239,6 +239,8 @@ def validate(config: Mapping) -> Params:
         if (fields["mtbf"] is None) != (fields["mttr"] is None):
             raise ConfigError(f"{key}.mttr", values.get("mttr"), "mtbf and mttr set together, or neither")
         fields["process_yield"] = fields.pop("yield")
+        schedules = sections["plant_schedules"]
+        fields["capacity"] = fields["capacity"].scaled(schedules["scale"]).shifted(schedules["shift"])
         plants.append(Plant(name=name, **fields))
 
     out, target = sections["output"], sections["target"]

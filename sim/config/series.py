@@ -33,6 +33,14 @@ class AnchorSeries:
         ys, vs = zip(*anchors)
         return AnchorSeries(tuple(ys), tuple(vs))
 
+    def scaled(self, factor: float) -> AnchorSeries:
+        """Every value multiplied by `factor`."""
+        return AnchorSeries(self.years, tuple(v * factor for v in self.values))
+
+    def shifted(self, years: float) -> AnchorSeries:
+        """The series moved `years` later in time (earlier when negative): value(t) = old(t - years)."""
+        return AnchorSeries(tuple(y + years for y in self.years), self.values)
+
 
 def by_year(series: list[AnchorSeries | None], first_year: int, last_year: int,
             missing: float = np.inf) -> np.ndarray:

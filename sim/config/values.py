@@ -20,6 +20,8 @@ from .units import magnitude, parse_quantity
 ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
 GRADES = ("short_loop", "long_loop_only")
 RATE_KEYS = ("collection_rate", "liberation_rate")
+#: knobs of an anchor series beside its `anchors`: a factor on every value, a move in time [yr]
+SERIES_KNOBS = ("scale", "shift")
 
 
 def _number(key: str, value, expected: str) -> float:
@@ -41,8 +43,27 @@ def _share(key: str, value) -> float:
     return share
 
 
-def _series(key: str, value, parse_one) -> AnchorSeries:
-    """A scalar or a mapping {year: value}, each value parsed by parse_one(key, value)."""
+def _series(key: str, value, parse_one, ceiling: float | None = None) -> AnchorSeries:
+    """A scalar, a mapping {year: value}, or {anchors: <either>, scale: factor, shift: years}: the
+    anchors multiplied by `scale` and moved `shift` years later. Each value is parsed by
+    parse_one(key, value); a scaled series may not exceed `ceiling` (shares stay <= 1)."""
+    if not (isinstance(value, Mapping) and "anchors" in value):
+        return _anchors(key, value, parse_one)
+    for extra in sorted(set(value) - {"anchors", *SERIES_KNOBS}, key=str):
+        raise ConfigError(f"{key}.{extra}", value[extra], "only anchors, scale and shift in a scaled series")
+    series = _anchors(f"{key}.anchors", value["anchors"], parse_one)
+    scale = _number(f"{key}.scale", value.get("scale", 1.0), "a factor >= 0")
+    if scale < 0:
+        raise ConfigError(f"{key}.scale", value["scale"], "a factor >= 0")
+    shift = _number(f"{key}.shift", value.get("shift", 0.0), "a number of years (negative: earlier)")
+    series = series.scaled(scale).shifted(shift)
+    if ceiling is not None and max(series.values) > ceiling:
+        raise ConfigError(f"{key}.scale", value["scale"],
+                          f"a factor that keeps every value <= {ceiling:g} (the largest would be {max(series.values):.6g})")
+    return series
+
+
+def _anchors(key: str, value, parse_one) -> AnchorSeries:
     if not isinstance(value, Mapping):
         return AnchorSeries.constant(parse_one(key, value))
     if not value:
@@ -50,6 +71,9 @@ def _series(key: str, value, parse_one) -> AnchorSeries:
     anchors = []
     for year, item in value.items():
         item_key = f"{key}.{year}"
+        if year in SERIES_KNOBS:
+            raise ConfigError(item_key, item, "a year as the anchor key ({year: value} goes under 'anchors:' "
+                                              "beside scale and shift)")
         try:  # YAML gives int keys; command-line overrides may give strings
             year_value = float(year)
         except (TypeError, ValueError):
@@ -118,6 +142,8 @@ def parse(row: table.Row, key: str, value) -> Any:
         if not 0.0 < share <= 1.0:
             raise ConfigError(key, value, "a yield in (0, 1]")
         return share
+    if kind == "number":
+        return _number(key, value, "a number")
     if kind == "nonneg":
         number = _number(key, value, "a number >= 0")
         if number < 0:
@@ -141,7 +167,7 @@ def parse(row: table.Row, key: str, value) -> Any:
     if kind == "number_series":
         return _series(key, value, lambda k, v: _nonnegative(k, v, _number(k, v, "a number of units per year >= 0")))
     if kind == "share_series":
-        return _series(key, value, _share)
+        return _series(key, value, _share, ceiling=1.0)
     if kind == "mass_per_unit":
         return _mass_per_unit(key, value)
     if kind == "distribution":
