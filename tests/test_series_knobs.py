@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from chain_scenarios import small_config
 
 import sim
 from sim import ConfigError
-
-from chain_scenarios import small_config
 
 
 def capacity(params, year: float) -> float:
@@ -40,7 +39,8 @@ def test_plant_schedules_scale_every_plant_on_top_of_its_own_knobs():
 
     p, q = params.plants
     assert p.capacity.at(2030) == pytest.approx(100e3)  # 100 x 2 x 0.5
-    assert q.capacity.at(np.array([2019.0, 2021.5, 2024.0])) == pytest.approx([0.0, 12.5e3, 25e3])  # {2019: 0, 2024: 25 t}
+    # q: {2019: 0, 2024: 25 t/yr}
+    assert q.capacity.at(np.array([2019.0, 2021.5, 2024.0])) == pytest.approx([0.0, 12.5e3, 25e3])
 
 
 def test_a_shifted_share_series_and_a_scaled_unit_series_in_segments():

@@ -49,8 +49,9 @@ class ResultBuilder:
     FLOW_COLUMNS = ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"]
     STOCK_COLUMNS = ["replication", "year", "node", "segment", "mass_t"]
 
-    def __init__(self, params: Params):
+    def __init__(self, params: Params, tables: bool = True):
         self.params = params
+        self.tables = tables  # False: KPIs only (studies that read no flow or stock table)
         self.segments = lots.slot_names(params)
         self.nodes: dict[str, int] = {}
         self.origins: dict[str, int] = {}
@@ -72,8 +73,9 @@ class ResultBuilder:
             if received:
                 received = np.sum(received, axis=0)
                 stocks[sink] = np.vstack([np.zeros((1, n_segments + 1)), np.cumsum(received, axis=0)])
-        self._add_flows(record)
-        self._add_stocks(record.replication, stocks)
+        if self.tables:
+            self._add_flows(record)
+            self._add_stocks(record.replication, stocks)
         columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics)
         frame = pd.DataFrame(columns)
         frame.insert(0, "replication", record.replication)
@@ -104,8 +106,11 @@ class ResultBuilder:
                 self._stocks.append(rows)
                 self._stock_mass.append(levels[:, slot] / 1e3)
 
+    def kpi_table(self) -> pd.DataFrame:
+        return pd.concat(self._kpis, ignore_index=True)
+
     def build(self) -> Result:
-        kpis = pd.concat(self._kpis, ignore_index=True)
+        kpis = self.kpi_table()
         nodes, origins = list(self.nodes), list(self.origins)
         flows = self._frame(self._flows, self._flow_mass, self.FLOW_COLUMNS, {
             "year": self.params.start_year, "segment": self.segments, "origin": origins,

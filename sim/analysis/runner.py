@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from omegaconf import DictConfig
 
 from ..config.compose import parameters
@@ -33,6 +34,15 @@ def run(cfg: DictConfig | dict | Params, workers: int | None = None) -> Result:
                                chunksize=chunk):
             builder.add(record)  # in replication order: tables do not depend on scheduling
     return builder.build()
+
+
+def run_kpis(params: Params) -> pd.DataFrame:
+    """The KPI table of a run in this process, without the flow and stock tables: for studies that
+    read KPIs only (explorations). Balances are checked as in run()."""
+    builder = ResultBuilder(params, tables=False)
+    for replication in range(params.replications if params.mode == "stochastic" else 1):
+        builder.add(_checked_replication(params, replication))
+    return builder.kpi_table()
 
 
 def _checked_replication(params: Params, replication: int):

@@ -1,5 +1,5 @@
 """The command line: `python -m sim [overrides]` runs a scenario (the Hydra app);
-`python -m sim compare|sweep|goalseek ...` run the multi-run studies (dispatched before Hydra reads
+`python -m sim compare|sweep|goalseek|explore ...` run the multi-run studies (dispatched before Hydra reads
 the command line). The console script `ndfeb-sim` is the same entry point."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import sys
 from ..config.errors import reported
 
 #: subcommands and the module whose main(argv) -> exit status runs each
-COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek"}
+COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek",
+            "explore": "sim.studies.exploration.command"}
 #: what `-m` selects before the user's overrides (a later choice of the same group wins): the
 #: project's sweeper and launcher (hydra_plugins/ndfeb_sweep) and the sweep-table callback. A single
 #: run needs none of them, so it composes and runs with stock Hydra whatever the plugin's state.

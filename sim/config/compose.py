@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import copy
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from . import parameter_table as table
+from .errors import ConfigError
 from .parameters import Params, validate
+from .values import SERIES_KNOBS
 
 
 def _project_config_dir() -> Path:
@@ -46,3 +51,39 @@ def parameters(cfg: DictConfig | dict) -> Params:
     container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
     container = {k: v for k, v in container.items() if k != "hydra"}
     return validate(container)
+
+
+def with_values(config: Mapping, values: Mapping[str, Any]) -> dict:
+    """A copy of a plain composed config with each dotted key set to its value, without composing
+    again (explorations and goal-seek set thousands of values on one composition).
+
+    `<series>.scale` and `<series>.shift` set a knob of an anchor series or capacity schedule
+    written in any form (a value or {year: value} is moved under `anchors:`). A key that is not in
+    the config raises ConfigError.
+    """
+    config = copy.deepcopy(dict(config))
+    for key, value in values.items():
+        path = key.split(".")
+        node = config
+        for depth, name in enumerate(path[:-1]):
+            child = node.get(name)
+            if child is None and name in table.children(tuple(path[:depth])):
+                child = node[name] = {}  # a documented section the config leaves to its defaults
+            if depth + 2 == len(path) and path[-1] in SERIES_KNOBS and _plain_series(child):
+                child = node[name] = {"anchors": child}
+            if not isinstance(child, dict):
+                raise ConfigError(key, value, f"a key of the config ('{'.'.join(path[:depth + 1])}' holds no keys)")
+            node = child
+        documented = table.children(tuple(path[:-1]))
+        if path[-1] not in node and path[-1] not in documented and path[-1] not in SERIES_KNOBS:
+            raise ConfigError(key, value, f"a key of the config ('{path[-1]}' is not one under "
+                                          f"'{'.'.join(path[:-1]) or 'the top'}')")
+        node[path[-1]] = value
+    return config
+
+
+def _plain_series(value) -> bool:
+    """A series written as a value or as anchor points {year: value} (no knobs yet)."""
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(k, int) or (isinstance(k, str) and k.isdigit()) for k in value)
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)

@@ -7,6 +7,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import yaml
@@ -59,7 +60,8 @@ def _series(key: str, value, parse_one, ceiling: float | None = None) -> AnchorS
     series = series.scaled(scale).shifted(shift)
     if ceiling is not None and max(series.values) > ceiling:
         raise ConfigError(f"{key}.scale", value["scale"],
-                          f"a factor that keeps every value <= {ceiling:g} (the largest would be {max(series.values):.6g})")
+                          f"a factor that keeps every value <= {ceiling:g} "
+                          f"(the largest would be {max(series.values):.6g})")
     return series
 
 
@@ -237,7 +239,10 @@ def _supply_shocks(key: str, value) -> tuple:
     return tuple(shocks)
 
 
+@cache
 def default(row: table.Row):
+    """The row's default as a config value (cached: validation reads every default on every run;
+    the parsers never change the value they are given)."""
     if row.default == "none":
         return None
     if row.kind == "composition":

@@ -1,0 +1,128 @@
+"""discovery.md: what an exploration found, in plain language first, then its tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .discovery import Box, inside
+from .spec import Exploration
+
+TOP = 3
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+def _target_text(target: dict) -> str:
+    return f"{100 * target['share']:g} % {target['metric']} by {target['year']}"
+
+
+def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.DataFrame, robustness: pd.DataFrame,
+             sensitivity: pd.DataFrame, boxes: list[Box], target: dict) -> list[str]:
+    """The findings as sentences, one bullet per lever, then the most robust lever and what decides."""
+    lines = []
+    first = exploration.outcomes[0]
+    keys = list(exploration.uncertainty_keys)
+    for lever in exploration.lever_names:
+        rows = ((experiments["lever"] == lever) & (outcomes["status"] == "ok")).to_numpy()
+        if not rows.any():
+            lines.append(f"- Under `{lever}` every run failed (see the error column of outcomes.parquet).")
+            continue
+        met = outcomes.loc[rows, "target_met"].astype(bool).to_numpy()
+        binding = outcomes.loc[rows, "binding_constraint"].astype(str).to_numpy()
+        x = experiments.loc[rows, keys].reset_index(drop=True)
+        stats = robustness[(robustness["lever"] == lever) & (robustness["outcome"] == first.name)].iloc[0]
+        spread = (f"{first.describe()}: P10 {stats['p10']:.4g}, P50 {stats['p50']:.4g}, P90 {stats['p90']:.4g}")
+        sentence = f"- {_target_text(target)} is reached in {_pct(met.mean())} of futures under `{lever}` ({spread})"
+        box = next((b for b in boxes if b.lever == lever and b.question == "target met"), None)
+        if met.all():
+            sentence += "; in every future."
+        elif not met.any():
+            sentence += f"; in none: {_most_common(binding)} binds in {_pct(_share(binding))} of futures."
+        elif box is not None:
+            out = ~inside(box, x)
+            sentence += (f"; {_pct(box.coverage)} of them have {box.describe()} (the target is met in "
+                         f"{_pct(box.density)} of the futures with these values)")
+            if out.any():
+                sentence += f"; elsewhere {_most_common(binding[out])} binds in {_pct(_share(binding[out]))}."
+            else:
+                sentence += "."
+        else:
+            sentence += "; no simple box of assumptions separates them."
+        lines.append(sentence)
+    regrets = robustness[robustness["outcome"] == first.name]
+    if len(regrets) > 1:
+        best = regrets.loc[regrets["max_regret"].idxmin()]
+        lines.append(f"- The lever with the least maximum regret on {first.describe()} is `{best['lever']}` "
+                     f"(at worst {best['max_regret']:.4g} below the best lever of the same future).")
+    ranked = _ranked(sensitivity, first.name)
+    if ranked:
+        lines.append(f"- What decides {first.describe()}: " + "; ".join(ranked) + ".")
+    return lines
+
+
+def _ranked(sensitivity: pd.DataFrame, outcome: str) -> list[str]:
+    """The uncertainties with the largest total (or first-order) index, averaged over levers."""
+    rows = sensitivity[sensitivity["outcome"] == outcome]
+    if rows.empty:
+        return []
+    column = "ST" if rows["ST"].notna().any() else "S1"
+    mean = rows.groupby("uncertainty")[column].mean().sort_values(ascending=False)
+    return [f"`{key}` ({column} {value:.2f})" for key, value in mean.head(TOP).items()]
+
+
+def _most_common(values: np.ndarray) -> str:
+    kinds, counts = np.unique(values, return_counts=True)
+    return str(kinds[np.argmax(counts)])
+
+
+def _share(values: np.ndarray) -> float:
+    kinds, counts = np.unique(values, return_counts=True)
+    return counts.max() / counts.sum()
+
+
+def markdown(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.DataFrame, robustness: pd.DataFrame,
+             sensitivity: pd.DataFrame, morris: pd.DataFrame, boxes: pd.DataFrame, found: list[Box],
+             target: dict, sampler: str, seed: int) -> str:
+    n_futures = int(experiments["future"].nunique())
+    failed = int((outcomes["status"] != "ok").sum())
+    lines = [f"# Exploration `{exploration.name}`", "",
+             f"{n_futures} futures x {len(exploration.levers)} levers = {len(experiments)} runs "
+             f"(sampler {sampler}, seed {seed}); {failed} failed. Target: {_target_text(target)}.", "",
+             *headline(exploration, experiments, outcomes, robustness, sensitivity, found, target), "",
+             "## Robustness of each lever", "",
+             "Share of futures meeting the target, percentiles of each outcome, and the maximum regret "
+             "(how far below the best lever of the same future a lever can fall).", "",
+             _table(robustness), ""]
+    if len(sensitivity):
+        lines += ["## Global sensitivity", "",
+                  "Sobol first-order (S1) and total (ST) indices with 95 % confidence half-widths "
+                  "(ST is empty for a Latin hypercube, where S1 comes from RBD-FAST).", "",
+                  _table(sensitivity.sort_values(["lever", "outcome", "ST", "S1"],
+                                                 ascending=[True, True, False, False])),
+                  ""]
+    if len(morris):
+        lines += ["## Morris screening", "", _table(morris), ""]
+    if len(boxes):
+        lines += ["## Scenario discovery (PRIM)", "",
+                  "Per lever and question, the restricted uncertainties of the box; coverage is the share of the "
+                  "cases inside the box, density the share of the futures in the box that are cases.", "",
+                  _table(boxes), ""]
+    lines += ["## Uncertainties", "", "| key | distribution | parameters | source |", "| --- | --- | --- | --- |"]
+    for u in exploration.uncertainties:
+        lines.append(f"| `{u.key}` | {u.distribution} | {', '.join(map(str, u.parameters))} | {u.source} |")
+    lines += ["", "## Levers", ""]
+    lines += [f"- `{name}`: {' '.join(overrides) or '(the base scenario)'}" for name, overrides in exploration.levers]
+    return "\n".join(lines) + "\n"
+
+
+def _table(frame: pd.DataFrame) -> str:
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    rows = ["| " + " | ".join(frame.columns) + " |", "| " + " | ".join("---" for _ in frame.columns) + " |"]
+    rows += ["| " + " | ".join(cell(v) for v in record) + " |" for record in frame.itertuples(index=False)]
+    return "\n".join(rows)

@@ -1,0 +1,144 @@
+"""Explorations on a scenario whose answer is known by hand: one target-scope segment whose end of
+life equals demand every year, one long-loop plant. Recycled content is then
+min(collection x liberation x 1000 t, capacity) x yield / 1000 t, so the target is met exactly in
+the box collection >= share / (liberation x yield) and capacity scale >= share / yield."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim import ConfigError
+from sim.studies.exploration import discovery, evaluation, sampling, sensitivity, spec
+from sim.studies.exploration.command import explore
+
+SHARE, LIBERATION, YIELD = 0.25, 0.6, 0.8
+
+
+def steady(capacity="1000 t/yr") -> dict:
+    """1,000 t/yr of magnets placed for ever with a fixed 10-year life: 1,000 t/yr reach end of life."""
+    return {
+        "start_year": 2025, "end_year": 2030, "history_start": 2014, "mode": "expected", "seed": 7,
+        "segments": {"motors": {"placed_on_market": 1_000_000, "magnet_per_unit": "1 kg",
+                                "lifetime": {"distribution": "fixed", "mean": "10 yr"},
+                                "collection_rate": 0.5, "liberation_rate": LIBERATION, "in_target_scope": True}},
+        "plants": {"long_loop": {"route": "long_loop", "capacity": capacity,
+                                 "accepts": ["short_loop", "long_loop_only"], "yield": YIELD}},
+        "target": {"share": SHARE, "year": 2030, "metric": "recycled_content_target_scope"},
+        "output": {"figures": False, "sankey_year": 2030},
+    }
+
+
+def exploration(uncertainties: dict, levers: dict | None = None) -> spec.Exploration:
+    return spec.validate({"uncertainties": {key: {**value, "source": "test"} for key, value in uncertainties.items()},
+                          "levers": levers or {"base": []},
+                          "outcomes": {"content": {"kpi": "recycled_content_target_scope", "year": 2030}}}, "test")
+
+
+COLLECTION = {"distribution": "uniform", "low": 0.0, "high": 1.0}
+#: keys of stochastic mode only: no effect on an expected run
+NO_EFFECT = {"plants.long_loop.cycle_time_cv": {"distribution": "uniform", "low": 0.0, "high": 0.5},
+             "sintering.yield_sd": {"distribution": "triangular", "low": 0.0, "mode": 0.02, "high": 0.1}}
+
+
+def run(explored: spec.Exploration, n: int, sampler: str, tmp_path, base=None, workers=1, seed=1):
+    unit = sampling.unit_sample(explored, n, sampler, seed)
+    experiments = sampling.experiments(explored, unit, 7)
+    bases = evaluation.base_configs(explored, experiments, base=base or steady("100000 t/yr"))
+    outcomes = evaluation.run_all(explored, experiments, bases, tmp_path / f"outcomes-{workers}.parquet", workers)
+    return unit, experiments, outcomes
+
+
+def test_the_one_uncertainty_that_acts_has_total_sobol_index_near_one_the_others_zero(tmp_path):
+    """Capacity never binds, so content = collection x 0.6 x 0.8: linear in collection alone."""
+    explored = exploration({"segments.motors.collection_rate": COLLECTION, **NO_EFFECT})
+    unit, experiments, outcomes = run(explored, 32, "sobol", tmp_path)
+
+    table, _ = sensitivity.indices(explored, unit, experiments, outcomes, "sobol", seed=1)
+
+    assert outcomes["content"].max() == pytest.approx(LIBERATION * YIELD, rel=1e-3, abs=0.01)
+    st = table.set_index("uncertainty")["ST"]
+    assert st["segments.motors.collection_rate"] == pytest.approx(1.0, abs=0.1)
+    assert st[list(NO_EFFECT)].abs().max() < 0.05
+    assert list(table.columns) == ["lever", "outcome", "uncertainty", "S1", "S1_conf", "ST", "ST_conf"]
+
+
+def test_prim_finds_the_box_of_collection_and_capacity_that_meets_the_target(tmp_path):
+    explored = exploration({"segments.motors.collection_rate": COLLECTION,
+                            "plant_schedules.scale": {"distribution": "uniform", "low": 0.0, "high": 1.0},
+                            "sintering.yield_sd": NO_EFFECT["sintering.yield_sd"]})
+    _, experiments, outcomes = run(explored, 200, "lhs", tmp_path, base=steady("1000 t/yr"), workers=2)
+
+    box = next(b for b in discovery.boxes(explored, experiments, outcomes) if b.question == "target met")
+
+    limits = {key: (low, high) for key, low, high in box.limits}
+    assert set(limits) == {"segments.motors.collection_rate", "plant_schedules.scale"}
+    assert limits["segments.motors.collection_rate"][0] == pytest.approx(SHARE / (LIBERATION * YIELD), abs=0.05)
+    assert limits["plant_schedules.scale"][0] == pytest.approx(SHARE / YIELD, abs=0.05)
+    assert limits["segments.motors.collection_rate"][1] is None and limits["plant_schedules.scale"][1] is None
+    assert box.density > 0.9 and box.coverage > 0.9
+
+
+def test_same_seed_same_experiments_and_outcomes_whatever_the_number_of_workers(tmp_path):
+    explored = exploration({"segments.motors.collection_rate": COLLECTION, **NO_EFFECT},
+                           levers={"low": ["segments.motors.liberation_rate=0.3"], "high": []})
+    one = run(explored, 40, "lhs", tmp_path, workers=1, seed=5)
+    two = run(explored, 40, "lhs", tmp_path, workers=2, seed=5)
+
+    pd.testing.assert_frame_equal(one[1], two[1])
+    pd.testing.assert_frame_equal(one[2], two[2])
+    assert len(one[2]) == 80 and (one[2]["status"] == "ok").all()
+    assert one[2]["content"].nunique() > 40  # the futures differ
+
+
+def test_an_exploration_writes_its_tables_analyses_and_an_archive_ema_workbench_reads(tmp_path):
+    from sim.studies.exploration.ema import workbench
+
+    explored = exploration({"segments.motors.collection_rate": COLLECTION,
+                            "plant_schedules.shift": {"distribution": "discrete", "values": [0, 3, 10]}},
+                           levers={"low": ["segments.motors.liberation_rate=0.3"], "high": []})
+
+    opens_2025 = steady({2024: "0 t/yr", 2025: "1000 t/yr"})
+    out = explore(explored, n=12, sampler="lhs", seed=2, base=opens_2025, out=tmp_path / "x", workers=1)
+
+    experiments, outcomes = (pd.read_parquet(out / f"{name}.parquet") for name in ("experiments", "outcomes"))
+    assert len(experiments) == len(outcomes) == 24 and list(experiments["lever"][:2]) == ["low", "high"]
+    ema_experiments, ema_outcomes = workbench().load_results(str(out / "results.tar.gz"))
+    assert list(ema_experiments["policy"][:2]) == ["low", "high"]
+    assert ema_outcomes["content"] == pytest.approx(outcomes["content"].to_numpy())
+    # a plant moved ten years later opens in 2035: nothing is recycled by 2030
+    shut = experiments["plant_schedules.shift"] == 10
+    assert (outcomes.loc[shut, "content"] == 0).all() and (outcomes.loc[~shut, "content"] > 0).any()
+    robustness = pd.read_csv(out / "robustness.csv")
+    high = robustness[robustness["lever"] == "high"].iloc[0]
+    assert high["max_regret"] == 0  # more liberation is never worse here
+    text = (out / "discovery.md").read_text()
+    assert "of futures under `low`" in text and "`plant_schedules.shift`" in text
+    assert not (tmp_path / "x.partial").exists()
+
+
+@pytest.mark.parametrize("changes, key, expected", [
+    ({"uncertainties": {"a.b": {"distribution": "uniform", "low": 1, "high": 0, "source": "s"}}},
+     "uncertainties.a.b.high", "a number above low"),
+    ({"uncertainties": {"a.b": {"distribution": "beta", "source": "s"}}}, "uncertainties.a.b.distribution", "one of"),
+    ({"uncertainties": {"a.b": {"distribution": "uniform", "low": 0, "high": 1}}}, "uncertainties.a.b.source",
+     "the source"),
+    ({"outcomes": {"c": {"kpi": "x", "year": 2030, "sum": [2025, 2030]}}}, "outcomes.c", "exactly one of"),
+    ({"outcomes": {"c": {"kpi": "x", "mean": [2030, 2025]}}}, "outcomes.c.mean", "[first year, last year]"),
+    ({"sampler": "grid"}, "sampler", "one of lhs, sobol, morris"),
+])
+def test_a_bad_spec_is_a_one_line_error_naming_its_key(changes, key, expected):
+    good = {"uncertainties": {"a.b": {"distribution": "uniform", "low": 0, "high": 1, "source": "s"}},
+            "outcomes": {"c": {"kpi": "x", "year": 2030}}}
+    with pytest.raises(ConfigError) as error:
+        spec.validate({**good, **changes}, "t")
+    assert error.value.key == key and expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_sampled_value_the_config_rejects_fails_that_run_only(tmp_path):
+    explored = exploration({"segments.motors.collection_rate": {"distribution": "uniform", "low": 0.5, "high": 1.5}})
+    _, _, outcomes = run(explored, 10, "lhs", tmp_path)
+
+    failed = outcomes[outcomes["status"] == "failed"]
+    assert 0 < len(failed) < 10
+    assert failed["error"].str.contains("segments.motors.collection_rate").all()
