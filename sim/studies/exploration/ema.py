@@ -73,7 +73,11 @@ def model(name: str, overrides: list[str] | tuple[str, ...] = (), lever: str | N
 
     def function(**values):
         choices = tuple(str(values.pop(u.key)) for u in groups)
-        row = evaluate(base(choices), {k: _plain(v) for k, v in values.items()}, exploration.outcomes)
+        settings = {}
+        for u in exploration.uncertainties:
+            if not u.is_group:
+                settings.update(u.settings(_plain(values[u.key])))
+        row = evaluate(base(choices), settings, exploration.outcomes)
         if row["status"] != "ok":
             raise RuntimeError(row["error"])
         return {o.name: row[o.name] for o in exploration.outcomes} | {"target_met": float(row["target_met"])}

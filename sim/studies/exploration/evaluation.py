@@ -56,11 +56,14 @@ def base_configs(exploration: Exploration, experiments: pd.DataFrame, overrides:
 def tasks(exploration: Exploration, experiments: pd.DataFrame) -> Iterator[tuple[int, tuple, dict]]:
     """(run, base key, {config key: value}) for every row of the experiments table."""
     groups = [u.key for u in exploration.uncertainties if u.is_group]
-    values = [u.key for u in exploration.uncertainties if not u.is_group]
-    for row in experiments[["run", "lever", *groups, *values]].itertuples(index=False, name=None):
+    values = [u for u in exploration.uncertainties if not u.is_group]
+    for row in experiments[["run", "lever", *groups, *(u.key for u in values)]].itertuples(index=False, name=None):
         run, lever = row[0], row[1]
         chosen, sampled = row[2:2 + len(groups)], row[2 + len(groups):]
-        yield int(run), (lever, *chosen), {k: _plain(v) for k, v in zip(values, sampled)}
+        settings = {}
+        for u, value in zip(values, sampled):
+            settings.update(u.settings(_plain(value)))
+        yield int(run), (lever, *chosen), settings
 
 
 def _plain(value):

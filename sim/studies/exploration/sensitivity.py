@@ -15,6 +15,8 @@ from .spec import Exploration
 COLUMNS = ["lever", "outcome", "uncertainty", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["lever", "outcome", "uncertainty", "mu_star", "mu_star_conf", "sigma"]
 RESAMPLES = 200
+#: RBD-FAST reads the first 10 harmonics of the outcome's spectrum: fewer futures than this say nothing
+LEAST_RBD_FUTURES = 40
 
 
 def outcome_matrix(exploration: Exploration, outcomes: pd.DataFrame, experiments: pd.DataFrame,
@@ -37,6 +39,8 @@ def indices(exploration: Exploration, unit: np.ndarray, experiments: pd.DataFram
     lhs: S1 by RBD-FAST, ST left empty; morris: the Morris table, the sensitivity table empty."""
     spec = problem(exploration)
     rows, morris_rows = [], []
+    if sampler == "lhs" and len(unit) < LEAST_RBD_FUTURES:
+        return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(morris_rows, columns=MORRIS_COLUMNS)
     for lever in exploration.lever_names:
         for outcome in exploration.outcomes:
             y = outcome_matrix(exploration, outcomes, experiments, lever, outcome.name)

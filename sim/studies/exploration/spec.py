@@ -31,6 +31,14 @@ class Uncertainty:
     distribution: str  # one of DISTRIBUTIONS, or "group" for a config-group choice
     parameters: tuple  # the distribution's parameters in DISTRIBUTIONS order; options of a group
     source: str
+    unit: str | None = None  # a sampled number is set as "<number> <unit>" (e.g. "1.8 kg")
+    same_for: tuple[str, ...] = ()  # further keys set to the same value (e.g. the same lifetime)
+
+    def settings(self, value) -> dict:
+        """The config keys this uncertainty sets to a sampled value, and what they are set to."""
+        if self.unit is not None:
+            value = f"{value!r} {self.unit}"
+        return {key: value for key in (self.key, *self.same_for)}
 
     @property
     def is_group(self) -> bool:
@@ -179,8 +187,15 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
     if name not in DISTRIBUTIONS:
         raise ConfigError(f"{where}.distribution", name, f"one of {', '.join(DISTRIBUTIONS)}, or options")
     needed = DISTRIBUTIONS[name]
-    for extra in sorted(set(item) - set(needed) - {"distribution", "source"}):
-        raise ConfigError(f"{where}.{extra}", item[extra], f"only {', '.join(needed)} for a {name} distribution")
+    for extra in sorted(set(item) - set(needed) - {"distribution", "source", "unit", "same_for"}):
+        raise ConfigError(f"{where}.{extra}", item[extra],
+                          f"only {', '.join(needed)} (and unit, same_for, source) for a {name} distribution")
+    unit = item.get("unit")
+    if unit is not None and not isinstance(unit, str):
+        raise ConfigError(f"{where}.unit", unit, "a unit such as 'kg' or 'yr'")
+    same_for = item.get("same_for", [])
+    if not isinstance(same_for, list) or not all(isinstance(k, str) for k in same_for):
+        raise ConfigError(f"{where}.same_for", same_for, "a list of config keys")
     for param in needed:
         if param not in item:
             raise ConfigError(f"{where}.{param}", None, f"a value for the {name} distribution")
@@ -188,7 +203,7 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
         values = item["values"]
         if not isinstance(values, list) or len(values) < 2:
             raise ConfigError(f"{where}.values", values, "a list of at least two values")
-        return Uncertainty(key, name, tuple(values), source)
+        return Uncertainty(key, name, tuple(values), source, unit, tuple(same_for))
     params = {p: _number(f"{where}.{p}", item[p]) for p in needed}
     if not params["low"] < params["high"]:
         raise ConfigError(f"{where}.high", item["high"], f"a number above low ({params['low']:g})")
@@ -196,7 +211,7 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
         raise ConfigError(f"{where}.mode", item["mode"], "a number in [low, high]")
     if name == "truncated_normal" and not params["std"] > 0:
         raise ConfigError(f"{where}.std", item["std"], "a positive number")
-    return Uncertainty(key, name, tuple(params[p] for p in needed), source)
+    return Uncertainty(key, name, tuple(params[p] for p in needed), source, unit, tuple(same_for))
 
 
 def _levers(value) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .discovery import Box, inside
+from .sensitivity import LEAST_RBD_FUTURES
 from .spec import Exploration
 
 TOP = 3
@@ -96,6 +97,10 @@ def markdown(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
              "Share of futures meeting the target, percentiles of each outcome, and the maximum regret "
              "(how far below the best lever of the same future a lever can fall).", "",
              _table(robustness), ""]
+    if not len(sensitivity) and sampler == "lhs":
+        lines += ["## Global sensitivity", "",
+                  f"Too few futures for first-order indices from a Latin hypercube (RBD-FAST needs at least "
+                  f"{LEAST_RBD_FUTURES}); run more futures, or `--sampler sobol` for total indices.", ""]
     if len(sensitivity):
         lines += ["## Global sensitivity", "",
                   "Sobol first-order (S1) and total (ST) indices with 95 % confidence half-widths "
