@@ -1,5 +1,5 @@
-"""Goal-seeking: the least value of one parameter that meets the recycled-content target, found by
-bisection in this process, and the frontier over a second parameter (`python -m sim goalseek`)."""
+"""Goal-seeking: where one parameter meets the recycled-content target (a scan of its range, then
+bisection of every crossing), and the frontier over a second parameter (`python -m sim goalseek`)."""
 
 from __future__ import annotations
 
@@ -9,32 +9,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from ..analysis import workers as processes
 from ..analysis.kpis import meets
-from ..analysis.runner import run
+from ..analysis.runner import run_kpis
 from ..config import overrides as grammar
-from ..config.compose import load_config, parameters
+from ..config.compose import load_config, parameters, with_values
 from ..config.errors import ConfigError
-from ..config.units import parse_quantity
-from .headline import headline
 
-#: scales every plant's capacity schedule; `plants.<plant>.capacity_scale` scales one plant's
-CAPACITY_SCALE = "capacity_scale"
+#: points of the scan before bisection: a window where the target is met that is narrower than
+#: (high - low) / (SCAN_POINTS - 1) can fall between two points (raise `points` to find it)
+SCAN_POINTS = 41
 
 
 @dataclass(frozen=True)
 class GoalSeek:
-    """The answer of a goal-seek. The target metric is assumed not to decrease as the parameter
-    grows (more collection, liberation or capacity never lowers recycled content)."""
+    """The answer of a goal-seek: where in [low, high] the parameter meets the target.
+
+    The range is scanned, then every bracket where the target metric crosses the target share is
+    bisected, so a metric that rises and falls again (or falls as the parameter grows) is handled:
+    `intervals` are the stretches that meet the target, `crossings` the values where it switches.
+    """
 
     parameter: str
     low: float
     high: float
     reachable: bool
     value: float | None  # least value that meets the target (within `tolerance`); None if unreachable
+    largest: float | None  # largest value that meets it (a parameter where more is worse)
     kpi_at_value: float | None
     kpi_at_high: float
     binding_at_high: str  # what limits recycled supply in the target year at the top of the range
@@ -43,15 +48,26 @@ class GoalSeek:
     year: int
     evaluations: int
     tolerance: float
+    crossings: tuple[tuple[float, str], ...] = ()  # (value, "met above" | "met below")
+    intervals: tuple[tuple[float, float], ...] = ()  # stretches of the range that meet the target
+    monotone: bool = True  # the metric never rose and fell (or fell and rose) over the scan
+    years: tuple[int, int] | None = None  # the metric is a mean over these years, else the target year
 
     def describe(self) -> str:
-        target = f"{self.share:g} {self.metric} in {self.year}"
-        if self.reachable:
-            return (f"{self.parameter} = {self.value:.6g} is the least value in [{self.low:g}, {self.high:g}] "
-                    f"that meets {target} ({self.metric} = {self.kpi_at_value:.4f}; "
-                    f"{self.evaluations} runs, tolerance {self.tolerance:.3g})")
-        return (f"unreachable: no {self.parameter} in [{self.low:g}, {self.high:g}] meets {target}; at "
-                f"{self.high:g} {self.metric} = {self.kpi_at_high:.4f} and {self.binding_at_high} binds")
+        when = f"mean {self.years[0]}-{self.years[1]}" if self.years else f"in {self.year}"
+        target = f"{self.share:g} {self.metric} {when}"
+        shape = "" if self.monotone else f"; {self.metric} is not monotone in {self.parameter} over the range"
+        if not self.reachable:
+            return (f"unreachable: no {self.parameter} in [{self.low:g}, {self.high:g}] meets {target}; at "
+                    f"{self.high:g} {self.metric} = {self.kpi_at_high:.4f} and {self.binding_at_high} binds{shape}")
+        stretches = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in self.intervals)
+        text = (f"{self.parameter} = {self.value:.6g} is the least value in [{self.low:g}, {self.high:g}] "
+                f"that meets {target} ({self.metric} = {self.kpi_at_value:.4f}); met on {stretches}")
+        if self.largest is not None and self.largest < self.high:
+            text += f"; the largest value that meets it is {self.largest:.6g}"
+        if self.crossings:
+            text += "; crossings at " + ", ".join(f"{v:.6g} ({d})" for v, d in self.crossings)
+        return text + f"{shape} ({self.evaluations} runs, tolerance {self.tolerance:.3g})"
 
 
 def plain_config(cfg: DictConfig | Mapping) -> dict:
@@ -62,41 +78,18 @@ def plain_config(cfg: DictConfig | Mapping) -> dict:
 
 
 def with_value(config: Mapping, parameter: str, value: float) -> dict:
-    """A copy of the config with `parameter` set to `value`: a config key (an anchor series becomes
-    constant), or a capacity scale applied to the plants' capacity schedules."""
-    config = copy.deepcopy(dict(config))
-    plants = config.get("plants") or {}
-    if parameter == CAPACITY_SCALE:
-        for name in plants:
-            _scale_capacity(plants[name], f"plants.{name}.capacity", value)
-        return config
-    path = parameter.split(".")
-    if len(path) == 3 and path[0] == "plants" and path[2] == CAPACITY_SCALE:
-        if path[1] not in plants:
-            raise ConfigError(parameter, value, f"a plant's capacity scale (plants: {', '.join(plants)})")
-        _scale_capacity(plants[path[1]], f"plants.{path[1]}.capacity", value)
-        return config
-    node = config
-    for depth, name in enumerate(path):
-        if not isinstance(node, dict) or name not in node:
-            raise ConfigError(parameter, value, f"a key of the config ('{'.'.join(path[:depth + 1])}' is not one) "
-                                                f"or {CAPACITY_SCALE}")
-        if depth == len(path) - 1:
-            node[name] = value
-        node = node[name]
-    return config
+    """A copy of the config with `parameter` set to `value`: any config key (an anchor series
+    becomes constant), or a series knob such as plant_schedules.scale or plants.<plant>.capacity.scale."""
+    return with_values(config, {parameter: value})
 
 
-def _scale_capacity(plant: dict, key: str, factor: float) -> None:
-    """Multiply a plant's capacity (a quantity or a {year: quantity} schedule) by `factor`."""
-    if factor < 0:
-        raise ConfigError(key.replace("capacity", CAPACITY_SCALE), factor, "a factor >= 0")
-    capacity = plant.get("capacity")
-    if isinstance(capacity, Mapping):
-        plant["capacity"] = {year: f"{parse_quantity(f'{key}.{year}', v, 'kg/yr') * factor!r} kg/yr"
-                             for year, v in capacity.items()}
-    else:
-        plant["capacity"] = f"{parse_quantity(key, capacity, 'kg/yr') * factor!r} kg/yr"
+def _metric(result_kpis: pd.DataFrame, metric: str, year: int, years: tuple[int, int] | None) -> tuple[float, str]:
+    """The target metric in the target year (or its mean over `years`; means over replications)
+    and the binding constraint in the target year."""
+    by_year = result_kpis.groupby("year")[metric].mean()
+    value = float(by_year.loc[years[0]:years[1]].mean()) if years else float(by_year.loc[year])
+    in_year = result_kpis[result_kpis["year"] == year]
+    return value, str(in_year["binding_constraint"].mode().iloc[0])
 
 
 def bisection_tolerance(low: float, high: float, tolerance: float | None) -> float:
@@ -112,64 +105,101 @@ def bisection_tolerance(low: float, high: float, tolerance: float | None) -> flo
 
 
 def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tolerance: float | None = None,
-         workers: int | None = None) -> GoalSeek:
-    """The least value of `parameter` in [low, high] for which the config's target is met, by
-    bisection to within `tolerance` (default: a thousandth of the range), each evaluation one run
-    in this process; unreachable when even `high` does not meet it.
+         workers: int | None = None, points: int = SCAN_POINTS, years: tuple[int, int] | None = None) -> GoalSeek:
+    """Where in [low, high] `parameter` meets the config's target: `points` evenly spaced runs,
+    then bisection to within `tolerance` (default: a thousandth of the range) inside every bracket
+    where the metric crosses the target share.
 
-    workers : processes for a stochastic run's replications (as in sim.run)
+    workers : processes for the scan (default: one per core; 1 runs in this process)
+    years : (first, last) to compare the mean of the target metric over those years instead
     """
     tolerance = bisection_tolerance(low, high, tolerance)
+    if points < 2:
+        raise ValueError(f"goal-seek points {points}: expected at least 2")
     base = plain_config(cfg)
-    target = parameters(base).target  # validates the base scenario once, before any search
-    evaluations = 0
+    params = parameters(base)  # validates the base scenario once, before any search
+    target = params.target
+    if years is not None and not params.start_year <= years[0] <= years[1] <= params.end_year:
+        raise ValueError(f"goal-seek years {years[0]}-{years[1]}: expected years in "
+                         f"[{params.start_year}, {params.end_year}], first <= last")
+    task = (base, parameter, target.metric, target.year, years)
+    grid = [float(v) for v in np.linspace(low, high, points)]
+    seen = dict(zip(grid, _map(_evaluate, [(*task, v) for v in grid], workers)))  # value -> (metric, binding)
 
-    def evaluate(value: float) -> dict:
-        nonlocal evaluations
-        evaluations += 1
-        return headline(run(with_value(base, parameter, value), workers=workers))
+    def met(value: float) -> bool:
+        if value not in seen:
+            seen[value] = _evaluate((*task, value))
+        return meets(seen[value][0], target.share)
 
-    def answer(value, at_value, at_high) -> GoalSeek:
-        return GoalSeek(parameter, low, high, value is not None, value,
-                        None if at_value is None else at_value[target.metric], at_high[target.metric],
-                        at_high["binding_constraint"], target.metric, target.share, target.year,
-                        evaluations, tolerance)
+    crossings, edges = [], {}
+    for i in range(len(grid) - 1):
+        lower, upper, lower_met = grid[i], grid[i + 1], met(grid[i])
+        if lower_met == met(upper):
+            continue
+        # a tolerance below the float spacing of the range would never be reached: stop there too
+        while upper - lower > tolerance and lower < (lower + upper) / 2 < upper:
+            middle = (lower + upper) / 2
+            if met(middle) == lower_met:
+                lower = middle
+            else:
+                upper = middle
+        # the value kept is the one that meets: the largest below a fall, the least above a rise
+        edges[i] = lower if lower_met else upper
+        crossings.append((edges[i], "met below" if lower_met else "met above"))
+    intervals = _intervals(grid, [met(v) for v in grid], edges)
+    values = [seen[v][0] for v in grid]
+    rises = any(b > a + 1e-12 for a, b in zip(values, values[1:]))
+    falls = any(b < a - 1e-12 for a, b in zip(values, values[1:]))
+    value = intervals[0][0] if intervals else None
+    return GoalSeek(parameter, low, high, bool(intervals), value, intervals[-1][1] if intervals else None,
+                    None if value is None else seen[value][0], seen[grid[-1]][0], seen[grid[-1]][1],
+                    target.metric, target.share, target.year, len(seen), tolerance, tuple(crossings),
+                    tuple(intervals), not (rises and falls), years)
 
-    at_high = evaluate(high)
-    if not meets(at_high[target.metric], target.share):
-        return answer(None, None, at_high)
-    at_low = evaluate(low)
-    if meets(at_low[target.metric], target.share):
-        return answer(low, at_low, at_high)
-    lower, upper, at_upper = low, high, at_high
-    # a tolerance below the float spacing of the range would never be reached: stop there too
-    while upper - lower > tolerance and lower < (lower + upper) / 2 < upper:
-        middle = (lower + upper) / 2
-        at_middle = evaluate(middle)
-        if meets(at_middle[target.metric], target.share):
-            upper, at_upper = middle, at_middle
-        else:
-            lower = middle
-    return answer(upper, at_upper, at_high)
+
+def _intervals(grid: list[float], met: list[bool], edge_at: dict[int, float]) -> list[tuple[float, float]]:
+    """The stretches of the range that meet the target, from the scan and the bisected edges."""
+    stretches, start = [], grid[0] if met[0] else None
+    for i in range(len(grid) - 1):
+        if i in edge_at:
+            if met[i]:
+                stretches.append((start, edge_at[i]))
+                start = None
+            else:
+                start = edge_at[i]
+    if start is not None:
+        stretches.append((start, grid[-1]))
+    return [(float(a), float(b)) for a, b in stretches]
+
+
+def _evaluate(task) -> tuple[float, str]:
+    base, parameter, metric, year, years, value = task
+    return _metric(run_kpis(parameters(with_value(base, parameter, float(value)))), metric, year, years)
+
+
+def _map(function, tasks: list, workers: int | None) -> list:
+    """function over tasks in order, in the process pool of `workers` (default one per core)."""
+    workers = processes.count(workers, len(tasks))
+    if workers <= 1:
+        return [function(t) for t in tasks]
+    with processes.pool(workers) as pool:
+        return list(pool.map(function, tasks))
 
 
 def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, over: str,
-             values: Sequence[float], tolerance: float | None = None, workers: int | None = None) -> pd.DataFrame:
+             values: Sequence[float], tolerance: float | None = None, workers: int | None = None,
+             points: int = SCAN_POINTS, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """For each value of `over`, the least `parameter` in [low, high] that meets the target: one
     goal-seek per value, in a process pool (`workers`, default one per core; 1 = in this process).
 
-    Columns: <over>, value (None if unreachable), reachable, kpi_at_value, high, kpi_at_high,
-    binding_at_high, evaluations; attrs hold over, parameter, metric, share and year.
+    Columns: <over>, value (None if unreachable), largest, reachable, monotone, kpi_at_value, high,
+    kpi_at_high, binding_at_high, evaluations; attrs hold over, parameter, metric, share and year.
     """
     base = plain_config(cfg)
-    tasks = [(with_value(base, over, v), parameter, low, high, tolerance) for v in values]
-    workers = processes.count(workers, len(tasks))
-    if workers <= 1:
-        answers = [_seek(task) for task in tasks]
-    else:
-        with processes.pool(workers) as pool:
-            answers = list(pool.map(_seek, tasks))
-    columns = ["value", "reachable", "kpi_at_value", "high", "kpi_at_high", "binding_at_high", "evaluations"]
+    tasks = [(with_value(base, over, v), parameter, low, high, tolerance, points, years) for v in values]
+    answers = _map(_seek, tasks, workers)
+    columns = ["value", "largest", "reachable", "monotone", "kpi_at_value", "high", "kpi_at_high",
+               "binding_at_high", "evaluations"]
     frame = pd.DataFrame([{over: v, **{c: asdict(a)[c] for c in columns}} for v, a in zip(values, answers)])
     first = answers[0] if answers else None
     frame.attrs.update(over=over, parameter=parameter, low=low,
@@ -179,8 +209,8 @@ def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float,
 
 
 def _seek(task) -> GoalSeek:
-    config, parameter, low, high, tolerance = task
-    return seek(config, parameter, low, high, tolerance, workers=1)
+    config, parameter, low, high, tolerance, points, years = task
+    return seek(config, parameter, low, high, tolerance, workers=1, points=points, years=years)
 
 
 # --- command -------------------------------------------------------------------------------------
@@ -198,28 +228,42 @@ def _swept_values(text: str) -> tuple[str, list]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sim goalseek", description=__doc__,
-        epilog="example: python -m sim goalseek capacity_scale 0 10 policy=combined "
+        epilog="example: python -m sim goalseek plant_schedules.scale 0 10 policy=combined "
                "--over segments.ev_traction.liberation_rate=0.2,0.4,0.6,0.8")
-    parser.add_argument("parameter", help=f"a config key such as segments.ev_traction.collection_rate, "
-                                          f"{CAPACITY_SCALE}, or plants.<plant>.{CAPACITY_SCALE}")
+    parser.add_argument("parameter", help="a config key such as segments.ev_traction.collection_rate, "
+                                          "plant_schedules.scale or plants.<plant>.capacity.scale")
     parser.add_argument("low", type=float)
     parser.add_argument("high", type=float)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the scenario, as for python -m sim")
     parser.add_argument("--tolerance", type=float, help="bisection tolerance (default: range / 1000)")
+    parser.add_argument("--points", type=int, default=SCAN_POINTS,
+                        help=f"runs of the scan before bisection (default {SCAN_POINTS}); more find narrower windows")
+    parser.add_argument("--mean", type=int, nargs=2, metavar=("FIRST", "LAST"),
+                        help="compare the mean of the target metric over these years with the target share")
     parser.add_argument("--over", help="frontier: KEY=v1,v2,... or KEY=range(a,b,step); one goal-seek per value")
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
     args = parser.parse_args(argv)
+    years = tuple(args.mean) if args.mean else None
     try:
         bisection_tolerance(args.low, args.high, args.tolerance)
+        if args.points < 2:
+            raise ValueError(f"--points {args.points}: expected at least 2")
         over, values = _swept_values(args.over) if args.over is not None else (None, [])
     except ValueError as error:
         parser.error(str(error))  # usage and the reason, exit status 2
     # a bad value or unknown option in the scenario: one line and exit status 2, from sim.cli
     cfg = load_config(args.overrides)
     if over is None:
-        print(seek(cfg, args.parameter, args.low, args.high, args.tolerance).describe())
+        try:
+            answer = seek(cfg, args.parameter, args.low, args.high, args.tolerance, points=args.points, years=years)
+        except ValueError as error:
+            if isinstance(error, ConfigError):
+                raise
+            parser.error(str(error))
+        print(answer.describe())
         return 0
-    table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance)
+    table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance,
+                     points=args.points, years=years)
     from ..report.sweep_figures import frontier_markdown
     text = frontier_markdown(table)
     print(text, end="")
