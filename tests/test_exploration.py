@@ -5,10 +5,13 @@ the box collection >= share / (liberation x yield) and capacity scale >= share /
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim import ConfigError
+from sim.config.compose import CONFIG_DIR, with_values
 from sim.studies.exploration import discovery, evaluation, sampling, sensitivity, spec
 from sim.studies.exploration.command import explore
 
@@ -142,3 +145,20 @@ def test_a_sampled_value_the_config_rejects_fails_that_run_only(tmp_path):
     failed = outcomes[outcomes["status"] == "failed"]
     assert 0 < len(failed) < 10
     assert failed["error"].str.contains("segments.motors.collection_rate").all()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIG_DIR / "explore").glob("*.yaml")))
+def test_every_shipped_exploration_sets_keys_the_config_accepts(name):
+    """Each spec in conf/explore validates, every lever composes, and the middle future (every
+    uncertainty at the middle of its unit range) validates under the first lever."""
+    explored = spec.load(name)
+    unit = np.full((1, len(explored.uncertainties)), 0.5)
+    experiments = sampling.experiments(explored, unit, 0)
+
+    bases = evaluation.base_configs(explored, experiments)
+
+    assert len(bases) == len(explored.levers)
+    (_, key, settings), *_ = evaluation.tasks(explored, experiments)
+    params = sim.parameters(with_values(bases[key], settings))
+    assert params.end_year >= max(o.years[1] for o in explored.outcomes)
+    assert all(u.source.strip() for u in explored.uncertainties)

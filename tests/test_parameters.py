@@ -20,10 +20,11 @@ TABLE = Path(sim.__file__).parent / "config" / "parameter_table.csv"
 def config_options() -> list[tuple[str, str]]:
     """(group, option) for every option file of every config group in conf/.
 
-    conf/hydra/ configures Hydra itself (sweeps, callbacks), not the model, and is not a group here.
+    conf/hydra/ configures Hydra itself (sweeps, callbacks), not the model, and conf/explore/ holds
+    exploration specs that `python -m sim explore` reads: neither is a group here.
     """
     return [(group.name, option.stem)
-            for group in sorted(p for p in CONF.iterdir() if p.is_dir() and p.name != "hydra")
+            for group in sorted(p for p in CONF.iterdir() if p.is_dir() and p.name not in ("hydra", "explore"))
             for option in sorted(group.glob("*.yaml"))]
 
 
