@@ -162,3 +162,23 @@ def test_every_shipped_exploration_sets_keys_the_config_accepts(name):
     params = sim.parameters(with_values(bases[key], settings))
     assert params.end_year >= max(o.years[1] for o in explored.outcomes)
     assert all(u.source.strip() for u in explored.uncertainties)
+
+
+def test_the_ema_workbench_model_runs_the_simulator_with_the_values_ema_samples():
+    """Two futures sampled by EMA Workbench's own sampler give the outcomes of the same values set
+    through the exploration's path (names mapped back to config keys, units added)."""
+    from sim.studies.exploration.ema import model, workbench
+
+    ema = workbench()
+    explored = spec.load("eu_2030")
+    ema_experiments, ema_outcomes = ema.perform_experiments(model("eu_2030", lever="baseline"), scenarios=2)
+
+    base = evaluation.plain_config(sim.load_config([*explored.overrides, "policy=baseline"]))
+    for i in range(2):
+        settings = {}
+        for u in explored.uncertainties:
+            settings.update(u.settings(float(ema_experiments[u.key.replace(".", "__")][i])))
+        row = evaluation.evaluate(base, settings, explored.outcomes)
+        assert row["status"] == "ok"
+        assert ema_outcomes["content_2030"][i] == pytest.approx(row["content_2030"], rel=1e-12)
+

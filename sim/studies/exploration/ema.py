@@ -4,6 +4,7 @@ exploration so EMA users drive the simulator with their own samplers and evaluat
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -82,9 +83,10 @@ def model(name: str, overrides: list[str] | tuple[str, ...] = (), lever: str | N
             raise RuntimeError(row["error"])
         return {o.name: row[o.name] for o in exploration.outcomes} | {"target_met": float(row["target_met"])}
 
-    # EMA Workbench names must be identifiers: the model function maps them back to config keys
+    # EMA Workbench names must be identifiers (a model name alphanumeric): the model function maps
+    # them back to config keys
     names = {u.key: u.key.replace(".", "__") for u in exploration.uncertainties}
-    wrapped = ema.Model(exploration.name.replace("-", "_"), function=lambda **kw: function(
+    wrapped = ema.Model(re.sub(r"[^A-Za-z0-9]", "", exploration.name), function=lambda **kw: function(
         **{key: kw[alias] for key, alias in names.items()}))
     wrapped.uncertainties = [_parameter(ema, u, names[u.key]) for u in exploration.uncertainties]
     wrapped.outcomes = [ema.ScalarOutcome(o.name) for o in exploration.outcomes] + [ema.ScalarOutcome("target_met")]

@@ -15,8 +15,9 @@ from .spec import Exploration
 COLUMNS = ["lever", "outcome", "uncertainty", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["lever", "outcome", "uncertainty", "mu_star", "mu_star_conf", "sigma"]
 RESAMPLES = 200
-#: RBD-FAST reads the first 10 harmonics of the outcome's spectrum: fewer futures than this say nothing
-LEAST_RBD_FUTURES = 40
+#: RBD-FAST reads the first 10 harmonics of the outcome's spectrum and bootstraps halves of the
+#: sample: with fewer futures than this its indices are noise (and its bias correction divides by 0)
+LEAST_RBD_FUTURES = 100
 
 
 def outcome_matrix(exploration: Exploration, outcomes: pd.DataFrame, experiments: pd.DataFrame,
