@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.studies import sweep
 
@@ -17,6 +17,11 @@ class SweepTable(Callback):
     the job counts and exits non-zero when any job failed (the table is written first)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        explored = OmegaConf.select(config, "exploration.dir")
+        if explored is not None:  # the chunks of an exploration: join them and analyse
+            from sim.studies.exploration.command import aggregate
+            print(f"exploration in {aggregate(Path(str(explored)))}")
+            return
         code = sweep.report(Path(str(config.hydra.sweep.dir)))
         if code:
             # SystemExit, unlike an exception, is not turned into a warning by Hydra's callback runner
