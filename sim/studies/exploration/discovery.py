@@ -15,6 +15,9 @@ from .spec import Exploration
 
 #: density at which PRIM may stop peeling
 THRESHOLD = 0.8
+#: boxes restricting more uncertainties than this are not chosen: a person reads two or three
+#: conditions, and further ones mostly trim the edges of a sample
+MOST_RESTRICTED = 3
 #: a question is asked of PRIM only when this share of futures, and of the others, are cases
 LEAST_SHARE = 0.02
 
@@ -58,9 +61,10 @@ def prim_module():
 
 
 def find(x: pd.DataFrame, y: np.ndarray, lever: str, question: str) -> Box | None:
-    """The PRIM box for boolean cases `y` over uncertainties `x`: the box on the peeling trajectory
-    with the greatest coverage x density (it keeps most cases while leaving most other futures out).
-    None when nearly every future, or nearly none, is a case."""
+    """The PRIM box for boolean cases `y` over uncertainties `x`: of the boxes on the peeling
+    trajectory that restrict at most MOST_RESTRICTED uncertainties, the one with the greatest
+    coverage x density (it keeps most cases while leaving most other futures out). None when
+    nearly every future, or nearly none, is a case."""
     y = np.asarray(y, dtype=bool)
     share = float(y.mean()) if len(y) else 0.0
     if not LEAST_SHARE <= share <= 1 - LEAST_SHARE:
@@ -71,7 +75,8 @@ def find(x: pd.DataFrame, y: np.ndarray, lever: str, question: str) -> Box | Non
         finder = prim.Prim(x, y, threshold=THRESHOLD, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
         box = finder.find_box()
     trajectory = box.peeling_trajectory
-    i = int((trajectory["coverage"] * trajectory["density"]).idxmax())
+    readable = trajectory[trajectory["res_dim"] <= MOST_RESTRICTED]
+    i = int((readable["coverage"] * readable["density"]).idxmax())
     chosen = trajectory.loc[i]
     return Box(lever, question, limits(box.box_lims[i], box.box_lims[0]), float(chosen["coverage"]),
                float(chosen["density"]), float(chosen["mass"]), share)

@@ -53,11 +53,17 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         else:
             sentence += "; no simple box of assumptions separates them."
         lines.append(sentence)
+        for constraint in _by_count(binding)[:2]:
+            where = next((b for b in boxes if b.lever == lever and b.question == f"{constraint} binds"), None)
+            if where is not None and where.limits and where.density >= 0.5:
+                lines.append(f"  - {constraint} binds in {_pct((binding == constraint).mean())} of futures, "
+                             f"most where {where.describe()} (it binds in {_pct(where.density)} of those)")
     regrets = robustness[robustness["outcome"] == first.name]
     if len(regrets) > 1:
         best = regrets.loc[regrets["max_regret"].idxmin()]
-        lines.append(f"- The lever with the least maximum regret on {first.describe()} is `{best['lever']}` "
-                     f"(at worst {best['max_regret']:.4g} below the best lever of the same future).")
+        worst = ("it is the best lever in every future" if best["max_regret"] == 0 else
+                 f"at worst {best['max_regret']:.4g} below the best lever of the same future")
+        lines.append(f"- The lever with the least maximum regret on {first.describe()} is `{best['lever']}` ({worst}).")
     ranked = _ranked(sensitivity, first.name)
     if ranked:
         lines.append(f"- What decides {first.describe()}: " + "; ".join(ranked) + ".")
@@ -72,6 +78,11 @@ def _ranked(sensitivity: pd.DataFrame, outcome: str) -> list[str]:
     column = "ST" if rows["ST"].notna().any() else "S1"
     mean = rows.groupby("uncertainty")[column].mean().sort_values(ascending=False)
     return [f"`{key}` ({column} {value:.2f})" for key, value in mean.head(TOP).items()]
+
+
+def _by_count(values: np.ndarray) -> list[str]:
+    kinds, counts = np.unique(values, return_counts=True)
+    return [str(k) for k in kinds[np.argsort(-counts, kind="stable")]]
 
 
 def _most_common(values: np.ndarray) -> str:
