@@ -106,7 +106,8 @@ def markdown(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
              *headline(exploration, experiments, outcomes, robustness, sensitivity, found, target), "",
              "## Robustness of each lever", "",
              "Share of futures meeting the target, percentiles of each outcome, and the maximum regret "
-             "(how far below the best lever of the same future a lever can fall).", "",
+             "(how far below the best lever of the same future a lever can fall); a first year never met "
+             "counts as the year after its span.", "",
              _table(robustness), ""]
     if not len(sensitivity) and sampler == "lhs":
         lines += ["## Global sensitivity", "",
