@@ -213,3 +213,17 @@ def test_hydra_launchers_run_an_exploration_in_chunks_with_the_same_outcomes(tmp
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "hydra" / "outcomes.parquet"),
                                   pd.read_parquet(local / "outcomes.parquet"))
     assert not (tmp_path / "hydra.partial").exists() and (tmp_path / "hydra" / "discovery.md").is_file()
+
+
+def test_morris_screening_gives_no_elementary_effect_to_an_uncertainty_without_effect(tmp_path):
+    explored = exploration({"segments.motors.collection_rate": COLLECTION,
+                            "sintering.yield_sd": NO_EFFECT["sintering.yield_sd"]})
+    unit, experiments, outcomes = run(explored, 4, "morris", tmp_path)
+
+    table, morris = sensitivity.indices(explored, unit, experiments, outcomes, "morris", seed=1)
+
+    assert table.empty and len(experiments) == 4 * 3
+    mu_star = morris.set_index("uncertainty")["mu_star"]
+    assert mu_star["sintering.yield_sd"] == 0
+    # content = 0.48 x collection: an elementary effect is 0.48 per unit of the (unit-cube) range
+    assert mu_star["segments.motors.collection_rate"] == pytest.approx(LIBERATION * YIELD, rel=1e-3)
