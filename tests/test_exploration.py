@@ -184,9 +184,10 @@ def test_the_ema_workbench_model_runs_the_simulator_with_the_values_ema_samples(
 
 
 
-def test_hydra_launchers_run_an_exploration_in_chunks_with_the_same_outcomes(tmp_path):
+@pytest.mark.parametrize("launcher", [[], ["hydra/sweeper=basic", "hydra/launcher=basic"]], ids=["ndfeb", "basic"])
+def test_hydra_launchers_run_an_exploration_in_chunks_with_the_same_outcomes(tmp_path, launcher):
     """`--chunks` prepares the exploration and prints a multirun; any Hydra launcher runs one chunk
-    per job (here Hydra's basic sweeper and launcher), and the multirun's end joins and analyses
+    per job (the project's and Hydra's basic one here), and the multirun's end joins and analyses
     them: the outcomes equal those of the local process pool."""
     import subprocess
     import sys
@@ -204,7 +205,7 @@ def test_hydra_launchers_run_an_exploration_in_chunks_with_the_same_outcomes(tmp
 
     assert main([str(spec_file), "--chunks", "2", "--out", str(tmp_path / "hydra")]) == 0
     command = [sys.executable, "-m", "sim", "-m", f"+exploration.dir={tmp_path / 'hydra.partial'}",
-               "+exploration.chunk=range(0,2)", "hydra/sweeper=basic", "hydra/launcher=basic",
+               "+exploration.chunk=range(0,2)", *launcher,
                f"hydra.sweep.dir={tmp_path / 'multirun'}"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=CONFIG_DIR.parent)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -19,10 +19,6 @@ from ..report.run_writer import write_run
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
     directory = Path(HydraConfig.get().runtime.output_dir)
-    if "exploration" in cfg:  # one chunk of a prepared exploration (python -m sim explore --chunks)
-        from ..studies.exploration.command import run_chunk
-        run_chunk(Path(cfg.exploration.dir), int(cfg.exploration.chunk))
-        return
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         # a sweep point: its failure is recorded for the sweep table and the other points go on
         from ..studies.sweep import run_hydra_job

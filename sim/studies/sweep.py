@@ -116,7 +116,12 @@ def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iter
               job_output: str = "summary") -> str | None:
     """Run one point of a sweep and record it; a failure (bad input, or any error of the run) is
     recorded as `failed` with its message instead of stopping the sweep. Returns that message, or
-    None when the point ran."""
+    None when the point ran. A point that is a chunk of a prepared exploration (`exploration.dir`,
+    `exploration.chunk`: python -m sim explore --chunks) runs that chunk instead."""
+    if "exploration" in cfg:
+        from .exploration.command import run_chunk
+        run_chunk(Path(str(cfg["exploration"]["dir"])), int(cfg["exploration"]["chunk"]))
+        return None
     try:
         result = run(cfg, workers=1)  # the sweep already runs one job per core
         if job_output == "full":

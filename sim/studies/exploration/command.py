@@ -16,11 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
-from hydra.errors import HydraException
 
 from ...config.compose import CONFIG_DIR, parameters
-from ...config.errors import ConfigError, composition_error
+from ...config.errors import ConfigError
 from . import discovery, evaluation, robustness, sampling, sensitivity, summary
 from .ema import write_archive
 from .spec import SAMPLERS, Exploration, load
@@ -189,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         out = explore(exploration, args.n, args.sampler, args.seed, args.overrides, args.out, args.workers,
                       progress=_progress if sys.stderr.isatty() else None)
-    except (ConfigError, ValueError, HydraException, yaml.YAMLError) as error:
-        print(composition_error(error) if isinstance(error, HydraException) else error, file=sys.stderr)
+    except ValueError as error:
+        if isinstance(error, ConfigError):
+            raise  # the command line's one error report prints it
+        print(f"error: {error}", file=sys.stderr)
         return 2
     if sys.stderr.isatty():
         print(file=sys.stderr)

@@ -5,8 +5,7 @@ the outcomes are streamed to Parquet so memory does not grow with the number of 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from ...analysis import workers as processes
 from ...analysis.kpis import meets
 from ...analysis.runner import run_kpis
 from ...config.compose import load_config, parameters, with_values
@@ -152,27 +152,20 @@ def run_all(exploration: Exploration, experiments: pd.DataFrame, bases: dict, pa
     progress : called with the number of runs done after each chunk
     """
     chunks = _chunks(tasks(exploration, experiments), CHUNK)
-    workers = max(1, min(workers or os.cpu_count() or 1, -(-len(experiments) // CHUNK)))
+    workers = processes.count(workers, -(-len(experiments) // CHUNK))
     table_schema = schema(exploration.outcomes)
     done = 0
-    with pq.ParquetWriter(path, table_schema) as writer:
+    with pq.ParquetWriter(path, table_schema) as writer, contextlib.ExitStack() as stack:
         if workers == 1:
             _start(bases, exploration.outcomes)
             results = map(_chunk, chunks)
-            pool = None
         else:
-            # fork shares the composed bases and imported modules with the workers without pickling
-            context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            pool = context.Pool(workers, initializer=_start, initargs=(bases, exploration.outcomes))
-            results = pool.imap(_chunk, chunks)  # ordered: the table does not depend on scheduling
-        try:
-            for rows in results:
-                writer.write_table(pa.Table.from_pylist(rows, schema=table_schema))
-                done += len(rows)
-                if progress is not None:
-                    progress(done)
-        finally:
-            if pool is not None:
-                pool.terminate()  # every result is in (or an error stops the run): no work is lost
-                pool.join()
+            # forked workers start with the composed bases and the imported modules
+            pool = stack.enter_context(processes.pool(workers, _start, (bases, exploration.outcomes)))
+            results = pool.map(_chunk, chunks)  # in order: the table does not depend on scheduling
+        for rows in results:
+            writer.write_table(pa.Table.from_pylist(rows, schema=table_schema))
+            done += len(rows)
+            if progress is not None:
+                progress(done)
     return pd.read_parquet(path)
