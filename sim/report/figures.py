@@ -11,6 +11,7 @@ import numpy as np
 
 from ..analysis.results import Result
 from ..model import graph as g
+from .names import segment_name
 
 INSTALL_HINT = "pip install 'ndfeb-sim[plots]' (or pip install -e '.[plots]' in a checkout)"
 #: stages whose flows are drawn as end-of-life products (not yet scrap)
@@ -203,39 +204,104 @@ def sankey_figure(links: list[Link], shown: dict[str, SankeyNode], year: int) ->
                                         "height": 620}}
 
 
+#: shares closer than this (0.05 percentage points) are one line at the scale of a target
+COINCIDE = 5e-4
+
+
+def coincide(a, b) -> bool:
+    """Whether two share series would hide each other when drawn (within COINCIDE everywhere)."""
+    return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=0.0, atol=COINCIDE))
+
+
+def shortage_years(result: Result) -> list[int]:
+    """Years with a shortage of primary supply (mean over replications): there recycled content
+    rises because deliveries fell, not because more was recycled."""
+    shortage = result.kpis.groupby("year")["shortage_t"].mean()
+    return [int(y) for y, v in shortage.items() if v > 1e-9]
+
+
+def spans(years: list[int]) -> str:
+    """[2027, 2028, 2029, 2033] -> '2027-2029, 2033'."""
+    parts, start = [], years[0]
+    for previous, year in zip(years, years[1:] + [None]):
+        if year is None or year != previous + 1:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+            start = year
+    return ", ".join(parts)
+
+
+def year_ticks(ax, start: int, end: int) -> None:
+    """Every fifth year and the last one ticked, with half a year of room at both ends."""
+    ax.set_xlim(start - 0.5, end + 0.5)
+    ticks = [y for y in range(start, end + 1) if y % 5 == 0]
+    if end not in ticks:
+        ticks = [t for t in ticks if end - t >= 2] + [end]
+    ax.set_xticks(ticks)
+
+
+def content_lines(result: Result) -> tuple[list[tuple[str, str, str, str]], str | None]:
+    """The recycled-content lines (KPI, label, colour, line style), and a note when the target
+    scope and all magnets coincide (proportional allocation) and are drawn as one line."""
+    kpis = result.kpis.groupby("year")[["recycled_content_target_scope", "recycled_content"]].mean()
+    lines = [("recycled_content_target_scope", "target scope (EV motors, wind): all recycled", "#3a9a5b", "-"),
+             ("recycled_content", "all new magnets: all recycled", "#5b8cc4", "-"),
+             ("recycled_content_post_consumer", "all new magnets: post-consumer", "#8e5bc4", "-"),
+             ("capacity_benchmark", "capacity benchmark (output capacity / consumption)", "#777777", "--")]
+    if coincide(kpis["recycled_content_target_scope"], kpis["recycled_content"]):
+        merged = ("recycled_content", "target scope = all new magnets: all recycled", "#3a9a5b", "-")
+        return [merged, *lines[2:]], ("target scope and all magnets coincide within "
+                                      f"{100 * COINCIDE:.2f} points (proportional allocation)")
+    return lines, None
+
+
 def recycled_content_png(result: Result, path: Path) -> Path:
-    """Recycled content of new magnets against the target, with P5-P95 bands when stochastic."""
+    """Recycled content of new magnets against the target. Stochastic mode adds the P5-P95 bands
+    and, below, their width, which is too small to see at the scale of the target; years of
+    shortage are shaded."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     p = result.params
     quantiles = result.kpi_quantiles
     banded = result.kpis["replication"].nunique() > 1
-    fig = Figure(figsize=(8, 4.8))
+    fig = Figure(figsize=(8, 6.2 if banded else 4.8))
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    # the target-scope line is drawn wide underneath: it equals the all-magnets line under
-    # proportional allocation and must stay visible
-    lines = [("recycled_content_target_scope", "target scope (EV motors, wind): all recycled", "#3a9a5b", "-", 4.5),
-             ("recycled_content", "all new magnets: all recycled", "#5b8cc4", "-", 1.6),
-             ("recycled_content_post_consumer", "all new magnets: post-consumer", "#8e5bc4", "-", 1.6),
-             ("capacity_benchmark", "capacity benchmark (output capacity / consumption)", "#777777", "--", 1.4)]
-    for kpi, label, colour, style, width in lines:
+    if banded:
+        ax, spread = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    else:
+        ax, spread = fig.add_subplot(), None
+    lines, note = content_lines(result)
+    for kpi, label, colour, style in lines:
         rows = quantiles[quantiles["kpi"] == kpi].sort_values("year")
-        ax.plot(rows["year"], 100 * rows["mean"], style, color=colour, label=label, linewidth=width,
-                alpha=0.6 if width > 2 else 1.0)
+        ax.plot(rows["year"], 100 * rows["mean"], style, color=colour, label=label, linewidth=1.8)
         if banded:
-            ax.fill_between(rows["year"], 100 * rows["p5"], 100 * rows["p95"], color=colour, alpha=0.2, linewidth=0)
+            ax.fill_between(rows["year"], 100 * rows["p5"], 100 * rows["p95"], color=colour, alpha=0.3,
+                            linewidth=0.6, edgecolor=colour)
+            spread.plot(rows["year"], 100 * (rows["p95"] - rows["p5"]), style, color=colour, linewidth=1.4)
     ax.axhline(100 * p.target.share, color="#c0392b", linestyle=":", linewidth=1.2)
     ax.plot([p.target.year], [100 * p.target.share], "o", color="#c0392b",
             label=f"target {100 * p.target.share:.0f} % by {p.target.year} ({p.target.metric})")
-    ax.set_xlim(p.start_year, p.end_year)
+    short = shortage_years(result)
+    for year in short:
+        for axes in (ax, spread) if banded else (ax,):
+            axes.axvspan(year - 0.5, year + 0.5, color="#e6a04c", alpha=0.18, linewidth=0)
+    if short:
+        ax.plot([], [], "s", color="#e6a04c", alpha=0.4, label=f"primary supply short ({spans(short)}): "
+                                                               "content rises as deliveries fall")
+    year_ticks(ax, p.start_year, p.end_year)
     ax.set_ylim(0, max(100 * p.target.share * 1.6, ax.get_ylim()[1] * 1.3))  # room for the legend
     ax.set_ylabel("share of new magnets [%]")
-    ax.set_title("Recycled content of new EU magnets" + (" (mean, P5-P95)" if banded else ""), fontsize=11)
+    ax.set_title("Recycled content of new magnets" + (" (mean, P5-P95 shaded)" if banded else "")
+                 + (f"\n{note}" if note else ""), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper right")
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.93)  # fixed margins: no layout pass
+    if banded:
+        spread.set_ylabel("P95 - P5\n[points]", fontsize=8)
+        spread.set_ylim(bottom=0)
+        spread.grid(alpha=0.3)
+        spread.set_title(f"width of the P5-P95 band ({result.kpis['replication'].nunique()} replications)",
+                         fontsize=8)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.07, top=0.91 if note else 0.93, hspace=0.3)
     fig.savefig(path, dpi=100, pil_kwargs=PNG_OPTIONS)
     return path
 
@@ -255,8 +321,9 @@ def eol_by_segment_png(result: Result, path: Path) -> Path:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     colours = [_tab20(i) for i in range(len(table.columns))]
-    ax.stackplot(table.index, table.to_numpy().T, labels=table.columns, colors=colours, alpha=0.9)
-    ax.set_xlim(p.start_year, p.end_year)
+    ax.stackplot(table.index, table.to_numpy().T, labels=[segment_name(s) for s in table.columns], colors=colours,
+                 alpha=0.9)
+    year_ticks(ax, p.start_year, p.end_year)
     ax.set_ylabel("NdFeB reaching end of life [kt/yr]")
     ax.set_title("End-of-life NdFeB arising by segment", fontsize=11)
     ax.grid(alpha=0.3)

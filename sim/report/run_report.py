@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..analysis.results import Result
@@ -15,13 +14,6 @@ from .html_report import NAME, Section, markdown_html, table_html, write_page
 from .names import segment_name
 from .summary import KpiView
 
-#: recycled-content lines: KPI, label, colour, dash
-CONTENT_LINES = (
-    ("recycled_content_target_scope", "target scope (EV motors, wind): all recycled", "#3a9a5b", "solid"),
-    ("recycled_content", "all new magnets: all recycled", "#5b8cc4", "solid"),
-    ("recycled_content_post_consumer", "all new magnets: post-consumer", "#8e5bc4", "solid"),
-    ("capacity_benchmark", "capacity benchmark (output capacity / consumption)", "#777777", "dash"),
-)
 #: KPIs of the table by year: column, heading, kind
 YEAR_TABLE = (
     ("demand_t", "demand [t]", "mass"), ("recycled_supply_t", "recycled supply [t]", "mass"),
@@ -42,15 +34,6 @@ def _years_axis(params) -> dict:
     return {"range": [params.start_year - 0.5, params.end_year + 0.5], "dtick": 5, "title": {"text": "year"}}
 
 
-def coincide(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two lines are the same at the plotted scale (1e-6 percentage points)."""
-    return bool(np.allclose(a.to_numpy(), b.to_numpy(), rtol=0.0, atol=1e-8))
-
-
-def shortage_years(view: KpiView) -> list[int]:
-    return [int(y) for y in view.mean.index if view.mean.at[y, "shortage_t"] > 1e-9]
-
-
 def content_figure(result: Result) -> dict:
     """Recycled content against the target; P5-P95 bands in stochastic mode; lines that coincide
     merged into one, with a note; years of shortage shaded (recycled content rises because
@@ -59,13 +42,10 @@ def content_figure(result: Result) -> dict:
     p = view.params
     years = list(view.mean.index)
     banded = view.replications > 1
-    lines = list(CONTENT_LINES)
-    same = coincide(view.mean["recycled_content_target_scope"], view.mean["recycled_content"])
-    if same:  # proportional allocation: the target scope gets the same share as every use
-        lines = [("recycled_content", "target scope = all new magnets: all recycled (proportional allocation)",
-                  "#3a9a5b", "solid"), *CONTENT_LINES[2:]]
+    lines, note = figures.content_lines(result)
     data = []
-    for kpi, label, colour, dash in lines:
+    for kpi, label, colour, style in lines:
+        dash = "dash" if style == "--" else "solid"
         if banded:
             data.append({"x": years, "y": list(100 * view.p95[kpi]), "mode": "lines", "line": {"width": 0},
                          "showlegend": False, "hoverinfo": "skip", "legendgroup": kpi})
@@ -80,30 +60,19 @@ def content_figure(result: Result) -> dict:
                  "size": 10}, "name": f"target {100 * target.share:.0f} % by {target.year} ({target.metric})"})
     shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 100 * target.share,
                "y1": 100 * target.share, "line": {"color": "#c0392b", "dash": "dot", "width": 1}}]
-    shortage = shortage_years(view)
+    shortage = figures.shortage_years(result)
     for year in shortage:
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": year - 0.5, "x1": year + 0.5, "y0": 0,
                        "y1": 1, "fillcolor": "rgba(230,160,76,0.18)", "line": {"width": 0}, "layer": "below"})
-    notes = []
-    if same:
-        notes.append("target scope and all magnets coincide")
+    notes = [note] if note else []
     if shortage:
-        notes.append(f"shaded: primary supply short in {_spans(shortage)}; content rises because deliveries fell")
+        notes.append(f"shaded: primary supply short in {figures.spans(shortage)}; content rises because "
+                     "deliveries fell")
     title = "Recycled content of new magnets" + (" (mean, P5-P95)" if banded else "")
     layout = {"title": {"text": title + (f"<br><sub>{'; '.join(notes)}</sub>" if notes else "")},
               "xaxis": _years_axis(p), "yaxis": {"title": {"text": "share of new magnets [%]"}, "rangemode": "tozero"},
               "shapes": shapes, "legend": {"orientation": "h", "y": -0.2}, "height": 520}
     return {"data": data, "layout": layout}
-
-
-def _spans(years: list[int]) -> str:
-    """[2027, 2028, 2029, 2033] -> '2027-2029, 2033'."""
-    spans, start = [], years[0]
-    for previous, year in zip(years, years[1:] + [None]):
-        if year is None or year != previous + 1:
-            spans.append(str(start) if start == previous else f"{start}-{previous}")
-            start = year
-    return ", ".join(spans)
 
 
 def eol_figure(result: Result) -> dict:

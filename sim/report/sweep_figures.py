@@ -10,9 +10,15 @@ import numpy as np
 import pandas as pd
 
 from ..config.units import ureg
+from .figures import spans
 
 #: cells are labelled with their values up to this many rows or columns
 ANNOTATE_UP_TO = 12
+#: columns of the sweep table that are shares (drawn in percent)
+SHARE_COLUMNS = ("recycled_content", "recycled_content_post_consumer", "recycled_content_target_scope",
+                 "target_share")
+#: shares that a target share is measured against (the contour and the centre of the colour scale)
+TARGET_COMPARABLE = SHARE_COLUMNS[:3]
 
 
 def axis_values(values: pd.Series) -> np.ndarray | None:
@@ -37,9 +43,9 @@ def heatmap(frame: pd.DataFrame, sweep_dir: Path, x: str | None = None, y: str |
             kpi: str | None = None) -> Path:
     """heatmap_<kpi>.png in the sweep directory: the KPI over the (x, y) grid, failed points blank,
     the target share as a contour line; one panel per combination of any other swept columns."""
-    from matplotlib.figure import (
-        Figure,  # plots are optional; only this figure needs matplotlib
-    )
+    # plots are optional; only this figure needs matplotlib
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
 
     ok = frame[frame["status"] == "ok"]
     if ok.empty:
@@ -54,6 +60,13 @@ def heatmap(frame: pd.DataFrame, sweep_dir: Path, x: str | None = None, y: str |
     if kpi not in frame.columns:
         raise ValueError(f"--kpi {kpi}: not a column of the sweep table")
     share = float(ok["target_share"].iloc[0])
+    percent = kpi in SHARE_COLUMNS  # shares are drawn in percent, with the target in the colour scale
+    scale = 100.0 if percent else 1.0
+    values_all = ok[kpi].astype(float) * scale
+    target = share * scale if kpi in TARGET_COMPARABLE else None
+    low, high = colour_range(values_all, target)
+    # red below the target, blue above
+    norm = TwoSlopeNorm(vcenter=target, vmin=low, vmax=high) if target is not None else None
     others = [c for c in swept if c not in (x, y)]
     panels = list(ok.groupby(others, sort=False)) if others else [((), ok)]
     columns = min(3, len(panels))
@@ -63,33 +76,56 @@ def heatmap(frame: pd.DataFrame, sweep_dir: Path, x: str | None = None, y: str |
         axes = figure.add_subplot(rows, columns, index + 1)
         grid = panel.pivot_table(index=y, columns=x, values=kpi, aggfunc="first", sort=False)
         grid = grid.reindex(index=_sorted(frame[y].dropna()), columns=_sorted(frame[x].dropna()))
-        values = grid.to_numpy(dtype=float)
-        image = axes.imshow(values, origin="lower", aspect="auto", cmap="viridis",
-                            vmin=np.nanmin(ok[kpi].astype(float)), vmax=np.nanmax(ok[kpi].astype(float)))
+        values = grid.to_numpy(dtype=float) * scale
+        image = axes.imshow(values, origin="lower", aspect="auto", cmap="RdBu" if norm else "viridis", norm=norm,
+                            vmin=None if norm else low, vmax=None if norm else high)
         axes.set_xticks(range(len(grid.columns)), [_label(v) for v in grid.columns], rotation=45, ha="right")
         axes.set_yticks(range(len(grid.index)), [_label(v) for v in grid.index])
         ordered = axis_values(pd.Series(grid.columns)) is not None and axis_values(pd.Series(grid.index)) is not None
-        if ordered and min(values.shape) >= 2 and np.nanmin(values) < share <= np.nanmax(values):
+        if (target is not None and ordered and min(values.shape) >= 2
+                and np.nanmin(values) < target <= np.nanmax(values)):
             # in cell coordinates: the axes are evenly spaced in the order of the swept values
             contour = axes.contour(np.arange(values.shape[1]), np.arange(values.shape[0]), values,
-                                   levels=[share], colors="white", linewidths=2)
-            axes.clabel(contour, fmt=lambda _: f"target {share:g}", fontsize=8)
+                                   levels=[target], colors="black", linewidths=2)
+            axes.clabel(contour, fmt=lambda _: f"target {target:g}{' %' if percent else ''}", fontsize=8)
         if max(values.shape) <= ANNOTATE_UP_TO:
             for (row, column), value in np.ndenumerate(values):
                 if np.isfinite(value):
-                    axes.text(column, row, f"{value:.3g}", ha="center", va="center", fontsize=7,
-                              color="white" if value < (np.nanmax(values) + np.nanmin(values)) / 2 else "black")
+                    dark = norm is not None and abs(norm(value) - 0.5) > 0.3
+                    axes.text(column, row, f"{value:.1f}" if percent else f"{value:.3g}", ha="center",
+                              va="center", fontsize=7, color="white" if dark else "black")
         axes.set_xlabel(x)
         axes.set_ylabel(y)
         key = key if isinstance(key, tuple) else (key,)
         if others:
             axes.set_title(", ".join(f"{c}={v}" for c, v in zip(others, key)), fontsize=9)
-        figure.colorbar(image, ax=axes, label=kpi)
-    year = ok["target_year"].iloc[0]
-    figure.suptitle(f"{kpi} in {year} (target {share:g})")
+        bar = figure.colorbar(image, ax=axes, label=f"{kpi} [%]" if percent else kpi)
+        if target is not None:
+            bar.ax.axhline(target, color="black", linewidth=2)
+    figure.suptitle(heatmap_title(ok, kpi))
     path = Path(sweep_dir) / f"heatmap_{kpi}.png"
     figure.savefig(path, dpi=120)
     return path
+
+
+def colour_range(values: pd.Series, target: float | None) -> tuple[float, float]:
+    """The colour scale's limits: the values' range, widened to hold the target with a margin."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if target is None:
+        return low, high
+    low, high = min(low, target), max(high, target)
+    pad = 0.05 * (high - low) if high > low else max(abs(target) * 0.05, 0.5)
+    return min(low, target - pad), max(high, target + pad)
+
+
+def heatmap_title(ok: pd.DataFrame, kpi: str) -> str:
+    """'<kpi> in <year>' from the jobs' own target year, or 'in the target year' when it is swept."""
+    years = sorted({int(v) for v in ok["target_year"]})
+    when = f"in {years[0]}" if len(years) == 1 else f"in the target year (target.year swept: {spans(years)})"
+    if kpi not in TARGET_COMPARABLE:
+        return f"{kpi} {when}"
+    share = float(ok["target_share"].iloc[0])
+    return f"{kpi} {when}, percent; target {100 * share:g} % (black contour)"
 
 
 def _sorted(values: pd.Series) -> list:
