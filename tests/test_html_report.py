@@ -86,3 +86,18 @@ def test_the_browser_check_sees_console_errors_and_blank_pages(tmp_path):
     assert any("undefinedFunction" in line for line in loaded.console)
     inked, _ = ink(loaded.screenshot)
     assert inked < 0.01
+
+
+@pytest.mark.slow
+def test_reports_of_many_runs_share_one_plotly_file_and_still_open_offline(tmp_path):
+    """A sweep's job reports load plotly.js from one file at the sweep root instead of inlining it."""
+    cfg = sim.load_config(["end_year=2031"])
+    result = sim.run(cfg)
+    shared = tmp_path / "plotly.min.js"
+    for job in ("0", "1"):
+        write_run(cfg, result, tmp_path / job, shared_script=shared)
+    assert shared.read_text() == plotly_js()
+    page = (tmp_path / "1" / "report.html").read_text()
+    assert '<script src="../plotly.min.js"></script>' in page and len(page) < 200_000
+    loaded = load(tmp_path / "1" / "report.html", tmp_path)
+    assert loaded.console == [] and loaded.dom.count('class="main-svg"') >= len(figures_of(page))

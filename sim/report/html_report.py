@@ -91,12 +91,26 @@ def _finite(value):
     return value
 
 
-def write_page(path: Path, title: str, sections: Sequence[Section], provenance: Mapping[str, object]) -> Path | None:
-    """Write the page (atomically); None, and nothing written, without plotly.js."""
+def write_page(path: Path, title: str, sections: Sequence[Section], provenance: Mapping[str, object],
+               shared_script: Path | None = None) -> Path | None:
+    """Write the page (atomically); None, and nothing written, without plotly.js.
+
+    shared_script: instead of inlining plotly.js, write it once to this file (if it is not there
+    yet) and load it by its relative path: for the many pages of one sweep, which then stay
+    offline as long as they are kept together.
+    """
     script = plotly_js()
     if script is None:
         return None
     path = Path(path)
+    if shared_script is not None:
+        shared_script = Path(shared_script)
+        if not shared_script.is_file():
+            _write_atomically(shared_script, script)
+        relative = os.path.relpath(shared_script, path.parent).replace(os.sep, "/")
+        loader = f'<script src="{html.escape(relative)}"></script>'
+    else:
+        loader = f"<script>{script}</script>"
     sections = [*sections, Section("Provenance", provenance_html(provenance))]
     nav = "".join(f'<a href="#s{i}">{html.escape(s.title)}</a>' for i, s in enumerate(sections))
     parts, plots = [], []
@@ -109,12 +123,18 @@ def write_page(path: Path, title: str, sections: Sequence[Section], provenance: 
         parts.append("</section>")
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style>\n<script>{script}</script></head>\n"
+            f"<title>{html.escape(title)}</title><style>{STYLE}</style>\n{loader}</head>\n"
             f"<body><h1>{html.escape(title)}</h1><nav>{nav}</nav>\n" + "\n".join(parts) + "\n"
             f"<script>for (const p of {_json(plots)}) "
             "Plotly.newPlot(p.id, p.data, p.layout, {responsive: true, displaylogo: false});</script>\n"
             "</body></html>\n")
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, path)
+    _write_atomically(path, page)
     return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file of this process, so that concurrent writers never leave a
+    partial file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

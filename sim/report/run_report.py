@@ -113,9 +113,9 @@ def year_table(result: Result) -> pd.DataFrame:
     return frame
 
 
-def write_run_report(result: Result, directory: Path, summary_text: str,
-                     provenance: Mapping[str, object]) -> Path | None:
-    """report.html in the run directory; None without plotly."""
+def write_run_report(result: Result, directory: Path, summary_text: str, provenance: Mapping[str, object],
+                     shared_script: Path | None = None) -> Path | None:
+    """report.html in the run directory; None without plotly. shared_script: see write_page."""
     year = result.params.output.sankey_year
     links = figures.sankey_links(result, year)
     interactive = [content_figure(result), eol_figure(result)]
@@ -131,4 +131,4 @@ def write_run_report(result: Result, directory: Path, summary_text: str,
                 Section("Figures", figures=interactive),
                 Section("KPIs by year", table_html(year_table(result)) +
                         "<p>Every KPI of every year and replication is in kpis.csv and results.xlsx.</p>")]
-    return write_page(Path(directory) / NAME, title, sections, provenance)
+    return write_page(Path(directory) / NAME, title, sections, provenance, shared_script)

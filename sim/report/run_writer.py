@@ -96,10 +96,12 @@ def scenario_name() -> str | None:
     return ", ".join(f"{g}={choices[g]}" for g in groups) or None
 
 
-def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | None = None) -> list[Path]:
+def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | None = None,
+              shared_script: Path | None = None) -> list[Path]:
     """Everything a run leaves in its directory: the tables, the provenance, summary.md,
     results.xlsx and, when output.figures is true, the figures and report.html (skipped with one
-    logged line if plotting libraries are missing)."""
+    logged line if plotting libraries are missing). shared_script: plotly.js in one file for the
+    reports of many runs (a sweep's), instead of inlined in each."""
     directory = Path(directory)
     scenario = scenario or scenario_name()
     record = provenance(cfg, result, scenario)
@@ -110,7 +112,7 @@ def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | 
     if result.params.output.figures:
         drawn, missing = figures.write_figures(result, directory)
         written += drawn
-        page = write_run_report(result, directory, (directory / "summary.md").read_text(), record)
+        page = write_run_report(result, directory, (directory / "summary.md").read_text(), record, shared_script)
         if page is None:
             missing.append("plotly")
         else:
