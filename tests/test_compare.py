@@ -48,7 +48,8 @@ def test_side_by_side_table_holds_the_numbers_of_single_runs(tmp_path):
     for policy in table.index:
         kpis = sim.run(sim.load_config(overrides=[f"policy={policy}", SHORT])).kpis.set_index("year")
         for column in ("recycled_content_target_scope", "recycled_content_post_consumer"):
-            assert table.at[policy, f"{column}_2030"] == pytest.approx(kpis.at[2030, column], rel=1e-6)
+            # shares in percent, as compare.md shows them
+            assert table.at[policy, f"{column}_2030_pct"] == pytest.approx(100 * kpis.at[2030, column], rel=1e-6)
             assert f"{100 * kpis.at[2030, column]:.2f} %" in markdown
         assert table.at[policy, "binding_constraint_2030"] == kpis.at[2030, "binding_constraint"]
     assert table.at["scrap_export_ban", "scrap_export_t_2030"] == 0 < table.at["baseline", "scrap_export_t_2030"]
@@ -103,6 +104,6 @@ def test_a_range_is_one_scenario_per_value(tmp_path):
     assert list(table.index) == ["target.year=2030", "target.year=2031"]
     for year in (2030, 2031):
         kpis = sim.run(sim.load_config([SHORT, f"target.year={year}"])).kpis.set_index("year")
-        column = f"recycled_content_target_scope_{year}"
-        assert table.at[f"target.year={year}", column] == pytest.approx(kpis.at[year, column[:-5]], rel=1e-6)
+        column = f"recycled_content_target_scope_{year}_pct"
+        assert table.at[f"target.year={year}", column] == pytest.approx(100 * kpis.at[year, column[:-9]], rel=1e-6)
         assert table.at[f"target.year={year}", f"target_met_{year}"] == ("yes" if kpis.at[year, "target_met"] else "no")

@@ -16,6 +16,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
 from sim.analysis import workers as processes
+from sim.analysis.progress import Progress
 from sim.config import overrides as grammar
 from sim.studies import sweep
 
@@ -96,8 +97,10 @@ class PoolLauncher(Launcher):
         try:
             # one point per round trip: a round trip costs well under a millisecond, a point about a
             # tenth of a second, and no core waits at the end of the sweep for another's last chunk
-            for task, error in zip(tasks, pool.map(_run_job, tasks)):
-                returns[task[0]] = _job_return(task[4], Path(task[1]), error)
+            with Progress(len(tasks), "sweep") as progress:
+                for task, error in zip(tasks, pool.map(_run_job, tasks)):
+                    returns[task[0]] = _job_return(task[4], Path(task[1]), error)
+                    progress.advance(ok=error is None)
         finally:
             # on an interruption, drop the jobs not started: the finished ones keep their records
             pool.shutdown(wait=True, cancel_futures=True)

@@ -28,19 +28,19 @@ class Progress:
                 progress.advance(ok=outcome.ok)
 
     live: a redrawn bar (default: when the stream is a terminal); otherwise a line each time another
-    tenth of the runs is done. clock: seconds, for tests.
+    tenth of the runs is done. enabled: false counts without reporting. clock: seconds, for tests.
     """
 
     def __init__(self, total: int, what: str = "runs", stream: TextIO | None = None, live: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic):
-        self.total, self.what = int(total), what
+                 clock: Callable[[], float] = time.monotonic, enabled: bool = True):
+        self.total, self.what, self.enabled = int(total), what, enabled
         self.stream = stream if stream is not None else sys.stderr
         self.done = self.failed = 0
         self.clock = clock
         self.started = clock()
         self._tenths = 0
         self._bar = None
-        if (self.stream.isatty() if live is None else live) and self.total > 0:
+        if enabled and (self.stream.isatty() if live is None else live) and self.total > 0:
             self._start_bar()
 
     def _start_bar(self) -> None:
@@ -71,6 +71,8 @@ class Progress:
         """Count `count` runs as finished (and as failed unless ok)."""
         self.done += count
         self.failed += 0 if ok else count
+        if not self.enabled:
+            return
         if self._bar is not None:
             self._bar.update(self._task, advance=count, failed=self.failed, rate=f"{self.rate():.3g}/s")
             return

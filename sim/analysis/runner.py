@@ -10,29 +10,34 @@ from ..config.parameters import Params
 from ..model.balance import check
 from ..model.simulation import simulate
 from . import workers as processes
+from .progress import Progress
 from .results import Result, ResultBuilder
 
 
-def run(cfg: DictConfig | dict | Params, workers: int | None = None) -> Result:
+def run(cfg: DictConfig | dict | Params, workers: int | None = None, progress: bool = False) -> Result:
     """Validate and simulate every replication; every node's mass balance is checked.
 
     workers : processes for replications (default: one per core; 1 runs in this process). Each
         replication draws from its own random streams, so the tables do not depend on it.
+    progress : report the replications done on stderr when there are several (sim.analysis.progress).
     """
     params = cfg if isinstance(cfg, Params) else parameters(cfg)
     builder = ResultBuilder(params)
     replications = params.replications if params.mode == "stochastic" else 1
     workers = processes.count(workers, replications)
-    if workers <= 1:
-        records = map(_checked_replication, [params] * replications, range(replications))
-        for record in records:
-            builder.add(record)
-        return builder.build()
-    with processes.pool(workers) as pool:
-        chunk = max(1, replications // (4 * workers))
-        for record in pool.map(_checked_replication, [params] * replications, range(replications),
-                               chunksize=chunk):
-            builder.add(record)  # in replication order: tables do not depend on scheduling
+    with Progress(replications, "replications", enabled=progress and replications > 1) as done:
+        if workers <= 1:
+            records = map(_checked_replication, [params] * replications, range(replications))
+            for record in records:
+                builder.add(record)
+                done.advance()
+            return builder.build()
+        with processes.pool(workers) as pool:
+            chunk = max(1, replications // (4 * workers))
+            for record in pool.map(_checked_replication, [params] * replications, range(replications),
+                                   chunksize=chunk):
+                builder.add(record)  # in replication order: tables do not depend on scheduling
+                done.advance()
     return builder.build()
 
 

@@ -26,7 +26,7 @@ def main(cfg: DictConfig) -> None:
         return
     # a user mistake: one line, no traceback, and no run directory that looks like a result
     with reported(cleanup=lambda: _remove_hydra_files(directory)):
-        result = run(cfg)
+        result = run(cfg, progress=True)
     write_run(cfg, result, directory)
     print(f"results in {directory}")
 

@@ -1,6 +1,7 @@
 """The command line: `python -m sim [overrides]` runs a scenario (the Hydra app);
-`python -m sim compare|sweep|goalseek|explore ...` run the multi-run studies (dispatched before Hydra reads
-the command line). The console script `ndfeb-sim` is the same entry point."""
+`python -m sim compare|sweep|goalseek|explore ...` run the multi-run studies and `python -m sim init
+DIR` writes a starter set of one's own config groups (dispatched before Hydra reads the command
+line). The console script `ndfeb-sim` is the same entry point."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..config.errors import reported
 
 #: subcommands and the module whose main(argv) -> exit status runs each
 COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek",
-            "explore": "sim.studies.exploration.command"}
+            "explore": "sim.studies.exploration.command", "init": "sim.cli.starter"}
 #: what `-m` selects before the user's overrides (a later choice of the same group wins): the
 #: project's sweeper and launcher (hydra_plugins/ndfeb_sweep) and the sweep-table callback. A single
 #: run needs none of them, so it composes and runs with stock Hydra whatever the plugin's state.
@@ -42,10 +43,24 @@ def with_multirun_defaults(args: list[str]) -> list[str]:
 def _check_overrides(args: list[str]) -> None:
     """Hydra rejects a misspelt key or an unknown config-group option before the app runs, with a
     report of several lines; compose first so that the user gets one line and exit status 2.
-    Command lines with flags (sweeps, --cfg, --help) keep Hydra's own handling."""
-    if any(arg.startswith("-") for arg in args):
+    Command lines with other flags than --config-dir (sweeps, --cfg, --help) keep Hydra's own handling."""
+    config_dir, rest = _config_dir(args)
+    if any(arg.startswith("-") for arg in rest):
         return
     from ..config.compose import load_config
 
     with reported():
-        load_config(args)
+        load_config(rest, config_dir=config_dir)
+
+
+def _config_dir(args: list[str]) -> tuple[str | None, list[str]]:
+    """Hydra's `--config-dir DIR` (or `-cd DIR`, `--config-dir=DIR`) and the other arguments."""
+    rest, config_dir, iterator = [], None, iter(args)
+    for arg in iterator:
+        if arg in ("--config-dir", "-cd"):
+            config_dir = next(iterator, None)
+        elif arg.startswith("--config-dir="):
+            config_dir = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return config_dir, rest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,11 +31,17 @@ def _project_config_dir() -> Path:
 CONFIG_DIR = _project_config_dir()
 
 
-def load_config(overrides: Iterable[str] = (), config_name: str = "config") -> DictConfig:
+def load_config(overrides: Iterable[str] = (), config_name: str = "config",
+                config_dir: str | Path | None = None) -> DictConfig:
     """Compose conf/<config_name>.yaml with Hydra overrides; returns an editable DictConfig
-    (not yet validated)."""
+    (not yet validated).
+
+    config_dir : a directory of config groups of one's own (e.g. DIR/region/my_region.yaml, as
+        `python -m sim init DIR` writes), searched beside conf/: its options are chosen like the
+        project's (`region=my_region`). The same as `--config-dir DIR` on the command line.
+    """
     with hydra_context():
-        return compose(config_name=config_name, overrides=list(overrides))
+        return compose(config_name=config_name, overrides=[*search_path(config_dir), *overrides])
 
 
 @contextmanager
@@ -44,6 +51,29 @@ def hydra_context() -> Iterator[ConfigLoader]:
         GlobalHydra.instance().clear()
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="sim"):
         yield GlobalHydra.instance().config_loader()
+
+
+def search_path(config_dir: str | Path | None) -> list[str]:
+    """The override that adds a directory of one's own to Hydra's config search path (none for None)."""
+    if config_dir is None:
+        return []
+    directory = Path(config_dir).expanduser().resolve()
+    if not directory.is_dir():
+        raise ConfigError("--config-dir", str(config_dir), "an existing directory of config groups")
+    return [f"hydra.searchpath=[file://{directory}]"]
+
+
+def group_options(group: str, config_dir: str | Path | None = None) -> list[str]:
+    """The options of a config group: conf/<group>/*.yaml and, with config_dir, <config_dir>/<group>/*.yaml."""
+    with hydra_context() as loader:
+        return loader.get_group_options(group, config_name="config", overrides=search_path(config_dir))
+
+
+def add_config_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """The `--config-dir DIR` option of every command (argparse), as `python -m sim` takes it."""
+    parser.add_argument("--config-dir", "-cd", type=Path, metavar="DIR",
+                        help="a directory of config groups of your own, searched beside the project's conf/ "
+                             "(python -m sim init DIR writes a starter set)")
 
 
 def parameters(cfg: DictConfig | dict) -> Params:

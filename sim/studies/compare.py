@@ -15,8 +15,10 @@ import pandas as pd
 from ..analysis.results import Result
 from ..analysis.runner import run
 from ..config import overrides as grammar
-from ..config.compose import CONFIG_DIR, load_config
-from ..report import summary as report
+from ..config.compose import add_config_dir_argument, group_options, load_config
+from ..report.compare_figure import compare_png
+from ..report.run_writer import git_commit, package_version
+from ..report.study_reports import write_compare_page, write_compare_workbook
 from ..report.summary import KpiView, pct, tonnes
 from .headline import headline as headline_kpis
 
@@ -36,13 +38,12 @@ class Scenario:
     overrides: tuple[str, ...]
 
 
-def options(group: str) -> list[str]:
-    """The options of a config group (file names in conf/<group>), baseline first."""
-    names = sorted(path.stem for path in (CONFIG_DIR / group).glob("*.yaml"))
-    return sorted(names, key=lambda name: name != "baseline")
+def options(group: str, config_dir: Path | None = None) -> list[str]:
+    """The options of a config group (conf/<group>, and <config_dir>/<group>), baseline first."""
+    return sorted(sorted(group_options(group, config_dir)), key=lambda name: name != "baseline")
 
 
-def scenarios(overrides: list[str]) -> list[Scenario]:
+def scenarios(overrides: list[str], config_dir: Path | None = None) -> list[Scenario]:
     """One scenario per job of the sweep the overrides hold, expanded as `python -m sim -m` expands
     it (`policy=a,b`, `target.year=range(2030,2033)`, `plants=glob(eu_*)`); the other overrides
     come first in every scenario. Without a sweep or a policy, every policy of conf/policy."""
@@ -50,7 +51,7 @@ def scenarios(overrides: list[str]) -> list[Scenario]:
     swept = [line for line, override in zip(overrides, parsed) if override.is_sweep_override()]
     common = [line for line, override in zip(overrides, parsed) if not override.is_sweep_override()]
     if not swept and not any(override.key_or_group == "policy" for override in parsed):
-        swept = ["policy=" + ",".join(options("policy"))]  # nothing to compare given: every policy
+        swept = ["policy=" + ",".join(options("policy", config_dir))]  # nothing to compare given: every policy
     keys = [override.get_key_element() for override in grammar.parse(swept)]
     result = []
     for job in grammar.expand(common + swept):
@@ -110,8 +111,9 @@ def format_value(value: object, kind: str, end_year: int) -> str:
     return str(value)
 
 
-def run_all(chosen: list[Scenario]) -> dict[str, Result]:
-    return {scenario.name: run(load_config(overrides=scenario.overrides)) for scenario in chosen}
+def run_all(chosen: list[Scenario], config_dir: Path | None = None) -> dict[str, Result]:
+    return {scenario.name: run(load_config(overrides=scenario.overrides, config_dir=config_dir))
+            for scenario in chosen}
 
 
 def table(results: dict[str, Result], chosen: list[Scenario]) -> pd.DataFrame:
@@ -120,6 +122,24 @@ def table(results: dict[str, Result], chosen: list[Scenario]) -> pd.DataFrame:
     rows = [{"scenario": name, "overrides": overrides[name], **headline(result)}
             for name, result in results.items()]
     return pd.DataFrame(rows)
+
+
+def columns(results: dict[str, Result]) -> tuple[dict[str, str], dict[str, str]]:
+    """The kind and the label of every headline column, over all scenarios."""
+    kinds, labels = {}, {}
+    for result in results.values():
+        for key, label, _, kind in headline_rows(result):
+            kinds.setdefault(key, kind)
+            labels.setdefault(key, label)
+    return kinds, labels
+
+
+def csv_table(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """compare.csv: shares in percent, as compare.md shows them, in columns named <key>_pct."""
+    shares = [key for key, kind in kinds.items() if kind == "share" and key in frame.columns]
+    frame = frame.copy()
+    frame[shares] = 100 * frame[shares]
+    return frame.rename(columns={key: f"{key}_pct" for key in shares})
 
 
 def markdown(results: dict[str, Result]) -> str:
@@ -136,64 +156,29 @@ def markdown(results: dict[str, Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def figure(results: dict[str, Result], path: Path) -> Path | None:
-    """The target metric over time per scenario, and recycled content in the target year."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        return None
-    first = next(iter(results.values())).params
-    target = first.target
-    fig = Figure(figsize=(12, 4.8))
-    FigureCanvasAgg(fig)
-    over_time, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    for name, result in results.items():
-        series = result.kpis.groupby("year")[target.metric].mean()
-        over_time.plot(series.index, 100 * series.to_numpy(), label=name, linewidth=1.6)
-    over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
-    over_time.plot([target.year], [100 * target.share], "o", color="#c0392b",
-                   label=f"target {100 * target.share:.0f} %")
-    over_time.set_ylabel(f"{report.METRIC_NAMES[target.metric]} [%]")
-    over_time.set_title(f"{report.METRIC_NAMES[target.metric]}", fontsize=10)
-    over_time.grid(alpha=0.3)
-    over_time.legend(fontsize=7)
-    names = list(results)
-    post, pre = [], []
-    for result in results.values():
-        in_year = result.kpis[result.kpis["year"] == target.year]
-        post.append(100 * in_year["recycled_content_post_consumer"].mean())
-        pre.append(100 * in_year["recycled_content_pre_consumer"].mean())
-    positions = range(len(names))
-    bars.barh(positions, post, color="#8e5bc4", label="post-consumer")
-    bars.barh(positions, pre, left=post, color="#5b8cc4", label="pre-consumer (swarf)")
-    bars.set_yticks(list(positions), names, fontsize=7)
-    bars.invert_yaxis()
-    bars.set_xlabel(f"recycled content of all new magnets in {target.year} [%]")
-    bars.grid(alpha=0.3, axis="x")
-    bars.legend(fontsize=7)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.92, wspace=0.45)
-    fig.savefig(path, dpi=100)
-    return path
-
-
 def write(results: dict[str, Result], chosen: list[Scenario], directory: Path, draw: bool = True) -> list[Path]:
-    """compare.csv, compare.md and (when matplotlib is installed and draw is true) compare.png."""
+    """compare.csv, compare.md, compare.xlsx and, when plotting libraries are installed and draw is
+    true, compare.png and report.html."""
     directory.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = directory / "compare.csv", directory / "compare.md"
-    table(results, chosen).to_csv(csv_path, index=False, float_format="%.9g")
+    frame = table(results, chosen)
+    kinds, labels = columns(results)
+    csv_table(frame, kinds).to_csv(csv_path, index=False, float_format="%.9g")
     first = next(iter(results.values())).params
-    md_path.write_text(f"# Scenario comparison (seed {first.seed}, common random numbers)\n\n"
-                       + markdown(results) + "\nScenarios: "
-                       + "; ".join(f"{s.name}: `{' '.join(s.overrides) or 'defaults'}`" for s in chosen) + "\n")
-    written = [csv_path, md_path]
+    text = (f"# Scenario comparison (seed {first.seed}, common random numbers)\n\n" + markdown(results)
+            + "\nScenarios: " + "; ".join(f"{s.name}: `{' '.join(s.overrides) or 'defaults'}`" for s in chosen) + "\n")
+    md_path.write_text(text)
+    record = {"package_version": package_version(), "git_commit": git_commit(), "seed": first.seed,
+              "mode": first.mode, "scenarios": "; ".join(f"{s.name}: {' '.join(s.overrides) or 'defaults'}"
+                                                         for s in chosen)}
+    written = [csv_path, md_path, write_compare_workbook(frame, kinds, labels, directory, record)]
     if draw:
-        png = figure(results, directory / "compare.png")
-        if png is None:
-            log.warning("figure skipped (matplotlib not installed); install it with: "
+        png = compare_png(results, directory / "compare.png")
+        page = write_compare_page(text, results, directory, record)
+        written += [path for path in (png, page) if path is not None]
+        if png is None or page is None:
+            log.warning("figures skipped (matplotlib or plotly not installed); install them with: "
                         "pip install 'ndfeb-sim[plots]'")
-        else:
-            written.append(png)
     return written
 
 
@@ -201,12 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim compare", usage=USAGE)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides; KEY=a,b,... makes one scenario each")
     parser.add_argument("--out", type=Path, help="output directory (default outputs/compare/<date>/<time>)")
-    parser.add_argument("--no-figure", action="store_true", help="write the tables only")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    parser.add_argument("--no-figure", action="store_true", help="write the tables and compare.xlsx only")
+    add_config_dir_argument(parser)
+    args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(message)s", level=logging.INFO)
-    chosen = scenarios(args.overrides)
-    results = run_all(chosen)  # a bad value or unknown option: one line and exit 2, from sim.cli
+    chosen = scenarios(args.overrides, args.config_dir)
+    results = run_all(chosen, args.config_dir)  # a bad value or unknown option: one line and exit 2, from sim.cli
     directory = args.out or Path("outputs", "compare", datetime.now().strftime("%Y-%m-%d"),
                                  datetime.now().strftime("%H-%M-%S"))
     write(results, chosen, directory, draw=not args.no_figure)

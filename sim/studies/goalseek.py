@@ -15,9 +15,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..analysis import workers as processes
 from ..analysis.kpis import meets
+from ..analysis.progress import Progress
 from ..analysis.runner import run_kpis
 from ..config import overrides as grammar
-from ..config.compose import load_config, parameters, with_values
+from ..config.compose import add_config_dir_argument, load_config, parameters, with_values
 from ..config.errors import ConfigError
 
 #: points of the scan before bisection: a window where the target is met that is narrower than
@@ -177,27 +178,38 @@ def _evaluate(task) -> tuple[float, str]:
     return _metric(run_kpis(parameters(with_value(base, parameter, float(value)))), metric, year, years)
 
 
-def _map(function, tasks: list, workers: int | None) -> list:
-    """function over tasks in order, in the process pool of `workers` (default one per core)."""
+def _map(function, tasks: list, workers: int | None, progress: str | None = None) -> list:
+    """function over tasks in order, in the process pool of `workers` (default one per core);
+    progress: a label under which to report the tasks done on stderr."""
     workers = processes.count(workers, len(tasks))
-    if workers <= 1:
-        return [function(t) for t in tasks]
-    with processes.pool(workers) as pool:
-        return list(pool.map(function, tasks))
+    results = []
+    with Progress(len(tasks), progress or "tasks", enabled=progress is not None) as done:
+        if workers <= 1:
+            for task in tasks:
+                results.append(function(task))
+                done.advance()
+            return results
+        with processes.pool(workers) as pool:
+            for result in pool.map(function, tasks):
+                results.append(result)
+                done.advance()
+    return results
 
 
 def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, over: str,
              values: Sequence[float], tolerance: float | None = None, workers: int | None = None,
-             points: int = SCAN_POINTS, years: tuple[int, int] | None = None) -> pd.DataFrame:
+             points: int = SCAN_POINTS, years: tuple[int, int] | None = None,
+             progress: bool = False) -> pd.DataFrame:
     """For each value of `over`, the least `parameter` in [low, high] that meets the target: one
-    goal-seek per value, in a process pool (`workers`, default one per core; 1 = in this process).
+    goal-seek per value, in a process pool (`workers`, default one per core; 1 = in this process);
+    progress: report the goal-seeks done on stderr.
 
     Columns: <over>, value (None if unreachable), largest, reachable, monotone, kpi_at_value, high,
     kpi_at_high, binding_at_high, evaluations; attrs hold over, parameter, metric, share and year.
     """
     base = plain_config(cfg)
     tasks = [(with_value(base, over, v), parameter, low, high, tolerance, points, years) for v in values]
-    answers = _map(_seek, tasks, workers)
+    answers = _map(_seek, tasks, workers, "frontier" if progress else None)
     columns = ["value", "largest", "reachable", "monotone", "kpi_at_value", "high", "kpi_at_high",
                "binding_at_high", "evaluations"]
     frame = pd.DataFrame([{over: v, **{c: asdict(a)[c] for c in columns}} for v, a in zip(values, answers)])
@@ -242,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="compare the mean of the target metric over these years with the target share")
     parser.add_argument("--over", help="frontier: KEY=v1,v2,... or KEY=range(a,b,step); one goal-seek per value")
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
-    args = parser.parse_args(argv)
+    add_config_dir_argument(parser)
+    args = parser.parse_intermixed_args(argv)
     years = tuple(args.mean) if args.mean else None
     try:
         bisection_tolerance(args.low, args.high, args.tolerance)
@@ -252,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))  # usage and the reason, exit status 2
     # a bad value or unknown option in the scenario: one line and exit status 2, from sim.cli
-    cfg = load_config(args.overrides)
+    cfg = load_config(args.overrides, config_dir=args.config_dir)
     if over is None:
         try:
             answer = seek(cfg, args.parameter, args.low, args.high, args.tolerance, points=args.points, years=years)
@@ -263,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(answer.describe())
         return 0
     table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance,
-                     points=args.points, years=years)
+                     points=args.points, years=years, progress=True)
     from ..report.sweep_figures import frontier_markdown
     text = frontier_markdown(table)
     print(text, end="")

@@ -126,7 +126,8 @@ def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iter
         result = run(cfg, workers=1)  # the sweep already runs one job per core
         if job_output == "full":
             from ..report.run_writer import write_run
-            write_run(cfg, result, directory)
+            # the jobs' reports load plotly.js from one file at the sweep root
+            write_run(cfg, result, directory, shared_script=Path(directory).parent / "plotly.min.js")
     except Exception as error:
         message = describe(error)
         write_record(directory, job, overrides, "failed", message)
@@ -180,11 +181,21 @@ def table(sweep_dir: Path) -> pd.DataFrame:
 
 
 def write_table(sweep_dir: Path) -> pd.DataFrame:
-    """Rebuild sweep.csv and sweep.parquet at the sweep directory root from the job records."""
+    """Rebuild sweep.csv, sweep.parquet and sweep.xlsx at the sweep directory root from the job
+    records, and report.html when plotly is installed."""
     sweep_dir = Path(sweep_dir)
     frame = table(sweep_dir)
     frame.to_csv(sweep_dir / f"{TABLE}.csv", index=False, float_format="%.9g")
     frame.to_parquet(sweep_dir / f"{TABLE}.parquet", index=False)
+    from ..report.run_writer import git_commit, package_version
+    from ..report.study_reports import write_sweep_page, write_sweep_workbook
+
+    record = {"package_version": package_version(), "git_commit": git_commit(), "sweep": str(sweep_dir.resolve())}
+    saved = sweep_dir / "multirun.yaml"
+    if saved.is_file():
+        record["overrides"] = " ".join(OmegaConf.load(saved).hydra.overrides.task)
+    write_sweep_workbook(frame, sweep_dir, record)
+    write_sweep_page(frame, sweep_dir, record)
     return frame
 
 
@@ -220,7 +231,11 @@ def resume_command(sweep_dir: Path) -> list[str]:
     task = list(saved.hydra.overrides.task)
     hydra = [o for o in saved.hydra.overrides.hydra
              if o.split("=", 1)[0] not in ("hydra.mode", "hydra.sweep.dir")]
-    return [sys.executable, "-m", "sim", "-m", *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]
+    # a directory of one's own given with --config-dir is a config source of the command line
+    own = [arg for source in OmegaConf.select(saved, "hydra.runtime.config_sources", default=[]) or []
+           if source.get("provider") == "command-line" and source.get("schema") == "file"
+           for arg in ("--config-dir", str(source.path))]
+    return [sys.executable, "-m", "sim", "-m", *own, *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]
 
 
 def main(argv: list[str] | None = None) -> int:
