@@ -91,9 +91,10 @@ def test_compare_takes_the_own_directory_and_lists_its_policies(own, tmp_path):
 
 def test_goalseek_takes_the_own_directory(own, capsys):
     overrides = ["region=my_region", "plants=my_plants", SHORT, "target.share=0.04"]
-    assert goalseek.main(["capacity_scale", "0", "4", *overrides, "--config-dir", str(own)]) == 0
+    key = "segments.ev_traction.collection_rate"
+    assert goalseek.main([key, "0", "1", *overrides, "--config-dir", str(own), "--points", "5"]) == 0
     printed = capsys.readouterr().out.strip()
-    expected = goalseek.seek(sim.load_config(overrides, config_dir=own), "capacity_scale", 0.0, 4.0)
+    expected = goalseek.seek(sim.load_config(overrides, config_dir=own), key, 0.0, 1.0, points=5)
     assert printed == expected.describe()
 
 
