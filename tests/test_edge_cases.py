@@ -31,7 +31,7 @@ def test_bad_input_keeps_the_files_of_an_existing_run_directory(tmp_path):
 
 
 @pytest.mark.parametrize("override, expected", [
-    ("foo=1", "config error: Could not override 'foo'. To append to your config use +foo=1"),
+    ("foo=1", "config error: foo = '1': expected a key of the config; known keys under the top level: "),
     ("policy=nosuch", "config error: policy = 'nosuch': expected one of baseline, combined, elv_motor_removal"),
 ])
 def test_unknown_keys_and_options_are_one_line_errors(tmp_path, override, expected):

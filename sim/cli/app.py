@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import hydra
@@ -27,7 +28,17 @@ def main(cfg: DictConfig) -> None:
     # a user mistake: one line, no traceback, and no run directory that looks like a result
     with reported(cleanup=lambda: _remove_hydra_files(directory)):
         result = run(cfg, progress=True)
-    write_run(cfg, result, directory)
+    try:
+        write_run(cfg, result, directory)
+    except BlockingIOError:
+        print(f"config error: hydra.run.dir = '{directory}': expected a directory no other run is writing "
+              "into (another run holds it)", file=sys.stderr)
+        sys.exit(2)
+    except OSError as error:
+        # a full disk or a lost directory: the directory keeps what it held before this run
+        print(f"error: could not write the results into {directory}: {error.strerror or error}; "
+              "nothing of this run was left there", file=sys.stderr)
+        sys.exit(1)
     print(f"results in {directory}")
 
 

@@ -6,7 +6,9 @@ line). The console script `ndfeb-sim` is the same entry point."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from ..config.errors import reported
 
@@ -27,7 +29,7 @@ def main() -> None:
     args = sys.argv[1:]
     if "-m" in args or "--multirun" in args:
         sys.argv[1:] = with_multirun_defaults(args)
-    _check_overrides(args)
+    _check_overrides(args)  # may rewrite sys.argv
     from .app import main as app
 
     app()
@@ -41,16 +43,38 @@ def with_multirun_defaults(args: list[str]) -> list[str]:
 
 
 def _check_overrides(args: list[str]) -> None:
-    """Hydra rejects a misspelt key or an unknown config-group option before the app runs, with a
-    report of several lines; compose first so that the user gets one line and exit status 2.
+    """Hydra rejects a misspelt key, an unknown config-group option or a YAML syntax error before the
+    app runs, with a report of several lines, and a run directory it cannot create with a
+    traceback; compose and validate first so that the user gets one line and exit status 2.
     Command lines with other flags than --config-dir (sweeps, --cfg, --help) keep Hydra's own handling."""
-    config_dir, rest = _config_dir(args)
-    if any(arg.startswith("-") for arg in rest):
+    config_dir, overrides = _config_dir(args)
+    if any(arg.startswith("-") for arg in overrides):
         return
-    from ..config.compose import load_config
+    from ..config.compose import compose_overrides, parameters
+    from ..config.errors import ConfigError
 
-    with reported():
-        load_config(rest, config_dir=config_dir)
+    try:  # validated before Hydra makes a run directory, so bad input leaves none
+        cfg, accepted = compose_overrides(overrides, config_dir=config_dir, with_hydra=True)
+        parameters(cfg)
+        _check_run_directory(Path(str(cfg.hydra.run.dir)))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
+    rewritten = dict(zip(overrides, accepted))  # documented keys absent from the YAML are set with ++
+    sys.argv[1:] = [rewritten.get(arg, arg) for arg in args]
+
+
+def _check_run_directory(directory: Path) -> None:
+    """The run directory must be a directory that exists or can be made, and be writable."""
+    from ..config.errors import ConfigError
+
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError("hydra.run.dir", str(directory), f"a directory ({existing} is a file)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError("hydra.run.dir", str(directory), f"a directory this user can write ({existing} is not)")
 
 
 def _config_dir(args: list[str]) -> tuple[str | None, list[str]]:

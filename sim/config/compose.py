@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_loader import ConfigLoader
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException, HydraException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from . import parameter_table as table
-from .errors import ConfigError
+from .errors import ConfigError, composition_error
 from .parameters import Params, validate
 from .values import SERIES_KNOBS
 
@@ -34,14 +38,29 @@ CONFIG_DIR = _project_config_dir()
 def load_config(overrides: Iterable[str] = (), config_name: str = "config",
                 config_dir: str | Path | None = None) -> DictConfig:
     """Compose conf/<config_name>.yaml with Hydra overrides; returns an editable DictConfig
-    (not yet validated).
+    (not yet validated). A composition error (unknown option, misspelt key, override grammar, YAML
+    syntax) raises a ConfigError naming the key or the file and line.
 
     config_dir : a directory of config groups of one's own (e.g. DIR/region/my_region.yaml, as
         `python -m sim init DIR` writes), searched beside conf/: its options are chosen like the
         project's (`region=my_region`). The same as `--config-dir DIR` on the command line.
     """
-    with hydra_context():
-        return compose(config_name=config_name, overrides=[*search_path(config_dir), *overrides])
+    return compose_overrides(overrides, config_name, config_dir)[0]
+
+
+def compose_overrides(overrides: Iterable[str], config_name: str = "config", config_dir: str | Path | None = None,
+                      with_hydra: bool = False) -> tuple[DictConfig, list[str]]:
+    """load_config, and the overrides as Hydra must be given them (see _compose_documented);
+    with_hydra keeps Hydra's own settings (hydra.run.dir, ...) in the config."""
+    if isinstance(overrides, str):
+        raise ConfigError("overrides", overrides, "a list of overrides such as ['policy=combined']")
+    searched = search_path(config_dir)
+    try:
+        with hydra_context():
+            cfg, accepted = _compose_documented([*searched, *overrides], config_name, with_hydra)
+            return cfg, accepted[len(searched):]
+    except (HydraException, yaml.YAMLError, OmegaConfBaseException) as error:
+        raise composition_error(error) from None
 
 
 @contextmanager
@@ -76,9 +95,59 @@ def add_config_dir_argument(parser: argparse.ArgumentParser) -> None:
                              "(python -m sim init DIR writes a starter set)")
 
 
-def parameters(cfg: DictConfig | dict) -> Params:
+def _compose_documented(overrides: list[str], config_name: str, with_hydra: bool) -> tuple[DictConfig, list[str]]:
+    """Compose, with `key=value` turned into `++key=value` where the key is in the parameter table
+    but not in the YAML (its default comes from the table), so that every documented key can be
+    set without a `+`; a misspelt key, or a segment or plant the config lacks, still fails."""
+    overrides = list(overrides)
+    while True:
+        try:
+            return compose(config_name=config_name, overrides=overrides, return_hydra_config=with_hydra), overrides
+        except ConfigCompositionException as error:
+            absent = re.match(r"Could not override '([^']+)'", str(error))
+            key = absent.group(1) if absent else None
+            index = next((i for i, o in enumerate(overrides) if o.partition("=")[0] == key), None)
+            if index is None or not _documented(key, overrides[:index] + overrides[index + 1:], config_name):
+                raise
+            overrides[index] = "++" + overrides[index]
+
+
+def _documented(key: str, others: list[str], config_name: str) -> bool:
+    """Whether `key` is a documented key whose parent is in the config; a documented key below a
+    segment or plant the config lacks raises a ConfigError naming the ones it has."""
+    parts = tuple(key.split("."))
+    if table.children(parts[:-1]).get(parts[-1]) is None:
+        return False
+    # the config-group choices and additions decide which segments and plants there are
+    choices = [o for o in others if o.startswith(("+", "hydra.")) or "." not in o.partition("=")[0]]
+    try:
+        cfg = compose(config_name=config_name, overrides=choices)
+    except HydraException:
+        return False
+    if OmegaConf.select(cfg, ".".join(parts[:-1])) is not None:
+        return True
+    for depth in range(1, len(parts) - 1):
+        group = OmegaConf.select(cfg, ".".join(parts[:depth]))
+        if isinstance(group, DictConfig) and parts[depth] not in group:
+            raise ConfigError(".".join(parts[:depth + 1]), parts[depth],
+                              f"a name in {'.'.join(parts[:depth])} (there are: {', '.join(map(str, group))})")
+    return False
+
+
+def parameters(cfg: DictConfig | Mapping) -> Params:
     """Validate a composed config into parameters (raises ConfigError on bad input)."""
-    container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    if isinstance(cfg, DictConfig):
+        try:  # Hydra's own settings (with_hydra) are not the model's and need a running app
+            container = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]),
+                                               resolve=True)
+        except OmegaConfBaseException as error:  # e.g. ${nosuch}
+            key = getattr(error, "full_key", None) or "config"
+            reason = str(error).splitlines()[0]
+            raise ConfigError(key, _unresolved(cfg, key), f"an interpolation that resolves ({reason})") from None
+    elif isinstance(cfg, Mapping):
+        container = dict(cfg)
+    else:
+        raise ConfigError("config", cfg, "a composed config (sim.load_config) or a mapping of config keys")
     container = {k: v for k, v in container.items() if k != "hydra"}
     return validate(container)
 
@@ -117,3 +186,11 @@ def _plain_series(value) -> bool:
     if isinstance(value, dict):
         return bool(value) and all(isinstance(k, int) or (isinstance(k, str) and k.isdigit()) for k in value)
     return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
+def _unresolved(cfg: DictConfig, key: str):
+    """The text of `key` before interpolation, for the message of an interpolation error."""
+    value = OmegaConf.to_container(cfg, resolve=False)
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -1,5 +1,8 @@
-"""The one exception type for user mistakes (a config value that cannot be used), and the one way
-the command line reports a mistake: one line on stderr, exit status 2."""
+"""The one exception type for user mistakes (a config value that cannot be used), the one-line
+form of Hydra's composition errors and of YAML syntax errors, and the one way the command line
+reports a mistake: one line on stderr, exit status 2."""
+
+from __future__ import annotations
 
 import re
 import sys
@@ -21,16 +24,46 @@ class ConfigError(ValueError):
         return (ConfigError, (self.key, self.value, self.expected))
 
 
-def composition_error(error: Exception) -> str:
-    """A Hydra composition error (misspelt key, unknown config-group option) as one line: the
-    missing option with the options there are, or the first sentences of Hydra's report."""
+def composition_error(error: Exception) -> ConfigError:
+    """A Hydra composition error (misspelt key, unknown config-group option, override grammar) or
+    a YAML syntax error as a ConfigError naming the key (or the file and line)."""
     message = str(error)
+    override = getattr(error, "override", None)
+    if override is not None:  # hydra.errors.OverrideParseException: the override's grammar
+        key, _, value = str(override).partition("=")
+        reason = message.splitlines()[0] if message else "a parse error"
+        return ConfigError(key.lstrip("+~"), value, f"a value in Hydra's override grammar ({reason}; "
+                                                    "quote values holding brackets, braces or commas)")
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:  # yaml.MarkedYAMLError in a config file
+        return ConfigError(f"{mark.name}:{mark.line + 1}:{mark.column + 1}", getattr(error, "problem", None) or
+                           message.splitlines()[0], "valid YAML")
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     options = re.findall(r"^\t(\S+)$", message.split("Config search path")[0], re.M)
     if missing and options:
         group, option = missing.groups()
-        return f"config error: {group} = {option!r}: expected one of {', '.join(options)}"
-    return "config error: " + " ".join(line.strip() for line in message.splitlines()[:2] if line.strip())
+        return ConfigError(group, option, f"one of {', '.join(options)}")
+    unknown = re.match(r"Could not override '([^']+)'\.\nTo append to your config use \+[^=]+=(.*)", message, re.S)
+    if unknown:
+        key, value = unknown.groups()
+        parent, _, name = key.rpartition(".")
+        if name.isdigit():
+            return ConfigError(key, value, f"an anchor year that {parent} has (add one with +{key}=...; anchor years "
+                                           "in YAML must be quoted, '2030':, to be edited from the command line)")
+        return ConfigError(key, value, f"a key of the config{_allowed(parent)} (add a new key with +{key}=...)")
+    appended = re.match(r"Could not append to config\. An item is already at '([^']+)'", message)
+    if appended:
+        key = appended.group(1)
+        return ConfigError("+" + key, None, f"a key that is not in the config yet (to change {key}, drop the +)")
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return ConfigError("config", lines[0] if lines else type(error).__name__, "a config Hydra can compose")
+
+
+def _allowed(parent: str) -> str:
+    from . import parameter_table as table
+
+    allowed = table.children(tuple(parent.split("."))) if parent else table.children(())
+    return f"; known keys under {parent or 'the top level'}: {', '.join(sorted(allowed))}" if allowed else ""
 
 
 def user_error(error: BaseException) -> str | None:
@@ -39,7 +72,7 @@ def user_error(error: BaseException) -> str | None:
     if isinstance(error, ConfigError):
         return str(error)
     if isinstance(error, HydraException):
-        return composition_error(error)
+        return str(composition_error(error))
     return None
 
 

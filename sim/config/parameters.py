@@ -6,6 +6,7 @@ quantity is converted with pint here, and every mistake raises a one-line Config
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -214,6 +215,10 @@ def validate(config: Mapping) -> Params:
         raise ConfigError("end_year", top["end_year"], f"a year >= start_year ({top['start_year']})")
     if top["history_start"] > top["start_year"]:
         raise ConfigError("history_start", top["history_start"], f"a year <= start_year ({top['start_year']})")
+    if top["mode"] == "stochastic" and top["replications"] > top["max_replications"]:
+        raise ConfigError("replications", top["replications"],
+                          f"at most max_replications ({top['max_replications']}); raise max_replications to run more")
+    del top["max_replications"]
     sections = {name: _section(config.get(name) or {}, (name,)) for name in SECTIONS}
 
     segment_cfg = _named(config.get("segments"), "segments")
@@ -222,14 +227,7 @@ def validate(config: Mapping) -> Params:
     segments = {name: _section(values, ("segments", name)) for name, values in segment_cfg.items()}
 
     policy = sections["policy"]
-    for i, (year, segment, key, value) in enumerate(policy["rate_changes"]):
-        targets = list(segments) if segment == "all" else [segment]
-        if segment != "all" and segment not in segments:
-            raise ConfigError(f"policy.rate_changes[{i}].segment", segment,
-                              f"a segment name or 'all' (segments: {', '.join(segments)})")
-        for name in targets:
-            segments[name][key] = segments[name][key].with_step(year, value)
-
+    policy["rate_changes"] = _apply_rate_changes(policy, segments)
     plants = []
     for name, values in _named(config.get("plants"), "plants").items():
         fields = _section(values, ("plants", name))
@@ -241,6 +239,7 @@ def validate(config: Mapping) -> Params:
         fields["process_yield"] = fields.pop("yield")
         schedules = sections["plant_schedules"]
         fields["capacity"] = fields["capacity"].scaled(schedules["scale"]).shifted(schedules["shift"])
+        _check_yield_sd(f"{key}.yield_sd", fields["yield_sd"], fields["process_yield"])
         plants.append(Plant(name=name, **fields))
 
     out, target = sections["output"], sections["target"]
@@ -251,6 +250,7 @@ def validate(config: Mapping) -> Params:
         raise ConfigError("market.swarf_share", sections["market"]["swarf_share"],
                           "a share in [0, 1): some feedstock must end up in magnets")
     sintering = sections["sintering"]
+    _check_yield_sd("sintering.yield_sd", sintering["yield_sd"], sintering["yield"])
     return Params(
         **top,
         segments=tuple(Segment(name=n, **f) for n, f in segments.items()),
@@ -263,6 +263,35 @@ def validate(config: Mapping) -> Params:
         target=Target(**target),
         output=Output(**out),
     )
+
+
+def _check_yield_sd(key: str, sd: float, mean: float) -> None:
+    """A sampled yield is a beta draw with the given mean and sd; its concentration
+    mean (1 - mean) / sd^2 - 1 must be at least 1, so sd is at most sqrt(mean (1 - mean) / 2).
+    A yield of 1 is certain and its sd is not used."""
+    largest = math.sqrt(mean * (1 - mean) / 2)
+    if mean < 1 and sd > largest:
+        raise ConfigError(key, sd, f"a standard deviation <= {largest:.4g} for a yield of {mean:g} "
+                                   "(a beta distribution of that mean cannot spread more)")
+
+
+def _apply_rate_changes(policy: dict, segments: dict[str, dict]) -> tuple:
+    """Step each segment's rates at the dates of the policy's rate changes and of the changes added
+    to them (policy.added_rate_changes), in date order whatever the order of the lists."""
+    listed = [(f"policy.rate_changes[{i}]", c) for i, c in enumerate(policy["rate_changes"])]
+    listed += [(f"policy.added_rate_changes[{i}]", c) for i, c in enumerate(policy.pop("added_rate_changes"))]
+    changed: dict[tuple[int, str, str], str] = {}
+    for item_key, (year, segment, key, value) in sorted(listed, key=lambda item: item[1][0]):
+        if segment != "all" and segment not in segments:
+            raise ConfigError(f"{item_key}.segment", segment,
+                              f"a segment name or 'all' (segments: {', '.join(segments)})")
+        for name in list(segments) if segment == "all" else [segment]:
+            if (year, name, key) in changed:
+                raise ConfigError(f"{item_key}.year", year, f"one change of {name}'s {key} a year "
+                                                            f"({changed[year, name, key]} changes it in {year} too)")
+            changed[year, name, key] = item_key
+            segments[name][key] = segments[name][key].with_step(year, value)
+    return tuple(change for _, change in listed)
 
 
 def generic_composition() -> tuple[float, ...]:

@@ -70,19 +70,33 @@ def _anchors(key: str, value, parse_one) -> AnchorSeries:
         return AnchorSeries.constant(parse_one(key, value))
     if not value:
         raise ConfigError(key, dict(value), "a value or a non-empty mapping {year: value}")
-    anchors = []
+    anchors: dict[float, tuple] = {}
     for year, item in value.items():
         item_key = f"{key}.{year}"
         if year in SERIES_KNOBS:
             raise ConfigError(item_key, item, "a year as the anchor key ({year: value} goes under 'anchors:' "
                                               "beside scale and shift)")
-        try:  # YAML gives int keys; command-line overrides may give strings
-            year_value = float(year)
-        except (TypeError, ValueError):
-            raise ConfigError(item_key, year, "a year as the anchor key") from None
-        anchors.append((year_value, parse_one(item_key, item)))
-    anchors.sort()
-    return AnchorSeries(tuple(a for a, _ in anchors), tuple(v for _, v in anchors))
+        year_value = anchor_year(item_key, year)
+        if year_value in anchors:
+            raise ConfigError(item_key, item, f"one anchor per year ({anchors[year_value][0]!r} and {year!r} are "
+                                              f"the same year; edit one anchor with {key}.{year_value:g}=...)")
+        anchors[year_value] = (year, parse_one(item_key, item))
+    ordered = sorted(anchors.items())
+    return AnchorSeries(tuple(y for y, _ in ordered), tuple(v for _, (_, v) in ordered))
+
+
+def anchor_year(key: str, year) -> float:
+    """An anchor key as a year: an integer, or its text (YAML keys in conf/ are quoted so that the
+    command line can edit them; overrides give text); finite and never a boolean."""
+    number = year
+    if isinstance(year, str):
+        try:
+            number = float(year)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, numbers.Real) or not math.isfinite(number):
+        raise ConfigError(key, year, "a year as the anchor key (a finite number such as 2030)")
+    return float(number)
 
 
 def _distribution(key: str, value) -> Lifetime:
@@ -219,12 +233,16 @@ def _events(key: str, value, fields: tuple[str, ...]) -> list[tuple[str, Mapping
 
 
 def _rate_changes(key: str, value) -> tuple:
+    """Dated rate changes in date order (the order of the list does not matter); two changes of
+    the same rate of the same segment in the same year are refused, since neither would be meant."""
     changes = []
     for item_key, item in _events(key, value, ("year", "segment", "key", "value")):
         if item["key"] not in RATE_KEYS:
             raise ConfigError(f"{item_key}.key", item["key"], f"one of {', '.join(RATE_KEYS)}")
+        if not isinstance(item["segment"], str):
+            raise ConfigError(f"{item_key}.segment", item["segment"], "a segment name or 'all'")
         changes.append((_int(f"{item_key}.year", item["year"], 1800, "a year (integer)"),
-                        str(item["segment"]), item["key"], _share(f"{item_key}.value", item["value"])))
+                        item["segment"], item["key"], _share(f"{item_key}.value", item["value"])))
     return tuple(changes)
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import platform
+import shutil
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -96,13 +101,45 @@ def scenario_name() -> str | None:
     return ", ".join(f"{g}={choices[g]}" for g in groups) or None
 
 
+#: what a run writes into its directory: a rerun into the same directory replaces all of it
+RESULT_FILES = ("flows.*", "stocks.*", "kpis.*", "kpi_quantiles.csv", "summary.md", "provenance.json",
+                "results.xlsx", "report.html", "recycled_content.png", "eol_arising_by_segment.png",
+                "sankey_*.html", "sankey_*.png")
+
+
 def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | None = None,
               shared_script: Path | None = None) -> list[Path]:
     """Everything a run leaves in its directory: the tables, the provenance, summary.md,
     results.xlsx and, when output.figures is true, the figures and report.html (skipped with one
     logged line if plotting libraries are missing). shared_script: plotly.js in one file for the
-    reports of many runs (a sweep's), instead of inlined in each."""
+    reports of many runs (a sweep's), instead of inlined in each.
+
+    Written atomically: into a hidden folder beside the directory first (at the same depth, so that
+    relative links such as the shared script's hold), then moved into place with
+    provenance.json last, after the previous run's results are gone. A failed write (a full disk)
+    leaves the directory as it was and raises OSError; a run that is still writing into the
+    directory makes another refuse it (BlockingIOError).
+    """
     directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with _exclusive(directory):
+        home = directory.resolve()
+        staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.writing-", dir=home.parent))
+        try:
+            written = _write_all(cfg, result, staging, scenario, shared_script)
+            for pattern in RESULT_FILES:
+                for old in directory.glob(pattern):
+                    old.unlink()
+            names = sorted((p.name for p in written), key=lambda name: name == "provenance.json")
+            for name in names:
+                os.replace(staging / name, directory / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return [directory / p.name for p in written]
+
+
+def _write_all(cfg: DictConfig, result: Result, directory: Path, scenario: str | None,
+               shared_script: Path | None) -> list[Path]:
     scenario = scenario or scenario_name()
     record = provenance(cfg, result, scenario)
     written = write_tables(result, directory)
@@ -121,3 +158,14 @@ def write_run(cfg: DictConfig, result: Result, directory: Path, scenario: str | 
             log.warning("figures skipped (%s not installed); install them with: %s",
                         " and ".join(missing), figures.INSTALL_HINT)
     return written
+
+
+@contextmanager
+def _exclusive(directory: Path):
+    """Hold an exclusive lock on the directory while writing; refuse if another run holds it."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if another run writes here
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

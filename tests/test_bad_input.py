@@ -1,0 +1,343 @@
+"""A catalogue of bad input: each case, through the Python API (and a representative subset through
+`python -m sim`), is a one-line ConfigError naming the key it is about, exit status 2 on the command
+line, and no output left behind."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+import sim
+from sim.config import parameter_table as table
+
+EV = "segments.ev_traction"
+PLANT = "plants.heraeus_bitterfeld"
+CHANGE = "{year: 2030, segment: ev_traction, key: collection_rate, value: 0.9}"
+
+
+def edit(path: str, value):
+    """An edit of the composed config as a container: set `path` (dotted) to `value`, which may hold
+    what the command line cannot express (NaN or boolean anchor keys, Python objects)."""
+    def apply(container: dict) -> None:
+        *parents, last = path.split(".")
+        for part in parents:
+            container = container[part]
+        container[last] = value
+    return apply
+
+
+#: id -> (overrides, edit of the composed config or None, the key the message must name)
+CASES: dict[str, tuple[tuple[str, ...], object, str]] = {}
+
+
+def case(name: str, key: str, *overrides: str, change=None) -> None:
+    assert name not in CASES, name
+    CASES[name] = (overrides, change, key)
+
+
+# --- top level ------------------------------------------------------------------------------------
+for value in ("abc", "1700", "2025.5", "true"):
+    case(f"start_year={value}", "start_year", f"start_year={value}")
+case("end_year before start_year", "end_year", "end_year=2020")
+case("end_year text", "end_year", "end_year=soon")
+case("history_start after start_year", "history_start", "history_start=2030")
+case("mode unknown", "mode", "mode=fast")
+for value in ("0", "-1", "1.5", "many"):
+    case(f"replications={value}", "replications", "mode=stochastic", f"replications={value}")
+case("replications above the bound", "replications", "mode=stochastic", "replications=10000000")
+case("replications above a lowered bound", "replications", "mode=stochastic", "replications=20",
+     "max_replications=10")
+case("max_replications=0", "max_replications", "max_replications=0")
+for value in ("-1", "abc", "1.5"):
+    case(f"seed={value}", "seed", f"seed={value}")
+case("steps_per_year=0", "steps_per_year", "steps_per_year=0")
+case("unknown top-level key", "colour", "+colour=red")
+case("misspelt top-level key", "end_yaer", "end_yaer=2040")
+
+# --- a segment ------------------------------------------------------------------------------------
+case("placed_on_market negative", f"{EV}.placed_on_market", f"{EV}.placed_on_market=-5")
+case("placed_on_market text", f"{EV}.placed_on_market", f"{EV}.placed_on_market=lots")
+case("placed_on_market anchor negative", f"{EV}.placed_on_market.2030", f"{EV}.placed_on_market.2030=-1")
+case("placed_on_market anchor text", f"{EV}.placed_on_market.2030", f"{EV}.placed_on_market.2030=abc")
+case("placed_on_market anchor not in the series", f"{EV}.placed_on_market.2031",
+     f"{EV}.placed_on_market.2031=5")
+case("placed_on_market anchor year text", f"{EV}.placed_on_market.soon", f"{EV}.placed_on_market={{soon: 5}}")
+case("placed_on_market anchor merged as a number beside its text", f"{EV}.placed_on_market.2030",
+     f"{EV}.placed_on_market={{2030: 5}}")
+case("anchor added beside an anchor", f"{EV}.placed_on_market.2030", change=edit(
+    f"{EV}.placed_on_market", {2025: 1.0, 2030: 2.0, "2030": 3.0}))
+case("anchor 2030.0 beside 2030", f"{EV}.placed_on_market.2030.0", change=edit(
+    f"{EV}.placed_on_market", {"2030": 2.0, "2030.0": 3.0}))
+for label, year in (("NaN last", math.nan), ("infinite", math.inf), ("minus infinite", -math.inf),
+                    ("boolean", True)):
+    case(f"anchor year {label}", f"{EV}.collection_rate.{year}", change=edit(
+        f"{EV}.collection_rate", {2025: 0.1, year: 0.9}))
+case("anchor year NaN first", f"{EV}.collection_rate.nan", change=edit(
+    f"{EV}.collection_rate", {math.nan: 0.9, 2025: 0.1}))
+case("anchor year None", f"{EV}.collection_rate.None", change=edit(f"{EV}.collection_rate", {None: 0.9}))
+for value in ("'1.5 m'", "'-1 kg'", "'0 kg'", "5", "'5 kg/yr'", "heavy"):
+    case(f"magnet_per_unit={value}", f"{EV}.magnet_per_unit", f"{EV}.magnet_per_unit={value}")
+for value in ("1.5", "-0.1", "abc", "nan", "inf"):
+    case(f"magnet_share={value}", f"{EV}.magnet_share", f"{EV}.magnet_share={value}")
+case("lifetime unknown distribution", f"{EV}.lifetime.distribution", f"{EV}.lifetime.distribution=gamma")
+case("lifetime negative shape", f"{EV}.lifetime.shape", f"{EV}.lifetime.shape=-1")
+case("lifetime scale without unit", f"{EV}.lifetime.scale", f"{EV}.lifetime.scale=5")
+case("lifetime scale negative", f"{EV}.lifetime.scale", f"{EV}.lifetime.scale='-3 yr'")
+case("lifetime scale wrong dimension", f"{EV}.lifetime.scale", f"{EV}.lifetime.scale='3 kg'")
+case("lifetime extra parameter", f"{EV}.lifetime.mean", f"+{EV}.lifetime.mean='12 yr'")
+case("lifetime not a mapping", f"{EV}.lifetime", f"{EV}.lifetime=12")
+case("lifetime normal without std", f"{EV}.lifetime.std",
+     change=edit(f"{EV}.lifetime", {"distribution": "normal", "mean": "12 yr"}))
+case("hoarding unknown distribution", f"{EV}.hoarding.distribution",
+     f"{EV}.hoarding={{distribution: forever}}")
+for value in ("1.2", "-0.1", "high", "nan"):
+    case(f"collection_rate={value}", f"{EV}.collection_rate", f"{EV}.collection_rate={value}")
+case("collection_rate anchor above 1", f"{EV}.collection_rate.2030", f"{EV}.collection_rate={{2030: 1.5}}")
+case("collection_rate override grammar", f"{EV}.collection_rate", f"{EV}.collection_rate=[0.1")
+case("collection_rate appended twice", f"+{EV}.collection_rate", f"+{EV}.collection_rate=0.1")
+case("collection_rate unresolved interpolation", f"{EV}.collection_rate", f"{EV}.collection_rate=${{nosuch}}")
+for value in ("2", "-1"):
+    case(f"liberation_rate={value}", f"{EV}.liberation_rate", f"{EV}.liberation_rate={value}")
+for value in ("2", "-0.5", "half"):
+    case(f"short_loop_share={value}", f"{EV}.short_loop_share", f"{EV}.short_loop_share={value}")
+case("dismantling_capacity wrong dimension", f"{EV}.dismantling_capacity", f"{EV}.dismantling_capacity='5 kg'")
+case("dismantling_capacity negative", f"{EV}.dismantling_capacity", f"{EV}.dismantling_capacity='-5 t/yr'")
+case("in_target_scope not a boolean", f"{EV}.in_target_scope", f"{EV}.in_target_scope=maybe")
+case("composition not summing to 1", f"{EV}.composition", f"{EV}.composition={{Nd: 0.5, FeCo: 0.2}}")
+case("composition unknown element", f"{EV}.composition.Xx", f"{EV}.composition={{Xx: 1.0}}")
+case("composition share above 1", f"{EV}.composition.Nd", f"{EV}.composition={{Nd: 1.5, FeCo: -0.5}}")
+case("misspelt segment key", f"{EV}.colection_rate", f"{EV}.colection_rate=0.5")
+case("segment key under a segment the config lacks", "segments.scooters", "segments.scooters.collection_rate=0.5")
+case("segment name with a dash", "segments.e-bike", change=edit("segments.e-bike", {}))
+case("no segments", "segments", change=edit("segments", {}))
+
+# --- a plant --------------------------------------------------------------------------------------
+case("route unknown", f"{PLANT}.route", f"{PLANT}.route=magic")
+for value in ("'5 kg'", "'-5 t/yr'", "500"):
+    case(f"capacity={value}", f"{PLANT}.capacity", f"{PLANT}.capacity={value}")
+case("capacity anchor wrong dimension", f"{PLANT}.capacity.2024", f"{PLANT}.capacity.2024='600 kg'")
+case("capacity anchor year boolean", f"{PLANT}.capacity.True", change=edit(f"{PLANT}.capacity", {True: "5 t/yr"}))
+for value in ("0", "1.5", "-2", "many"):
+    case(f"vessels={value}", f"{PLANT}.vessels", f"{PLANT}.vessels={value}")
+for value in ("'0 kg'", "'5 m'", "400"):
+    case(f"batch_size={value}", f"{PLANT}.batch_size", f"{PLANT}.batch_size={value}")
+for value in ("'8 kg'", "'0 h'", "8"):
+    case(f"cycle_time={value}", f"{PLANT}.cycle_time", f"{PLANT}.cycle_time={value}")
+case("cycle_time_cv negative", f"{PLANT}.cycle_time_cv", f"{PLANT}.cycle_time_cv=-1")
+for value in ("0", "1.5", "-0.2"):
+    case(f"availability={value}", f"{PLANT}.availability", f"{PLANT}.availability={value}")
+case("mtbf without mttr", f"{PLANT}.mttr", f"{PLANT}.mtbf='100 h'")
+case("mttr without unit", f"{PLANT}.mttr", f"{PLANT}.mtbf='100 h'", f"{PLANT}.mttr=5")
+case("campaign_length wrong dimension", f"{PLANT}.campaign_length", f"{PLANT}.campaign_length='1 kg'")
+case("accepts long-loop scrap in an hpms plant", f"{PLANT}.accepts", f"{PLANT}.accepts=[long_loop_only]")
+case("accepts unknown grade", f"{PLANT}.accepts", f"{PLANT}.accepts=[gold]")
+for value in ("0", "1.5", "-0.1"):
+    case(f"plant yield={value}", f"{PLANT}.yield", f"{PLANT}.yield={value}")
+case("plant yield_sd negative", f"{PLANT}.yield_sd", f"{PLANT}.yield_sd=-0.1")
+case("plant yield_sd beyond a beta of its mean", f"{PLANT}.yield_sd", f"{PLANT}.yield_sd=0.25")
+case("plant yield_sd beyond the bound of a high yield", f"{PLANT}.yield_sd", f"{PLANT}.yield=0.99",
+     f"{PLANT}.yield_sd=0.08")
+case("misspelt plant key", f"{PLANT}.vesels", f"{PLANT}.vesels=3")
+case("misspelt plant name", "plants.heraeus_bitterfel", "plants.heraeus_bitterfel.vessels=3")
+case("plants not a mapping", "plants", change=edit("plants", [1, 2]))
+
+# --- market, scrap store, sintering ---------------------------------------------------------------
+case("other_uses wrong dimension", "market.other_uses", "market.other_uses='5 kg'")
+case("regional_magnet_making negative", "market.regional_magnet_making", "market.regional_magnet_making='-1 t/yr'")
+for value in ("1.0", "1.5", "-0.1"):
+    case(f"swarf_share={value}", "market.swarf_share", f"market.swarf_share={value}")
+case("export_share above 1", "scrap_store.export_share", "scrap_store.export_share=2")
+case("export_share anchor above 1", "scrap_store.export_share.2030", "scrap_store.export_share={2030: 2}")
+case("imported_scrap wrong dimension", "scrap_store.imported_scrap", "scrap_store.imported_scrap='5 kg'")
+case("swarf_short_loop_share negative", "scrap_store.swarf_short_loop_share", "scrap_store.swarf_short_loop_share=-1")
+for value in ("0", "1.5"):
+    case(f"sintering yield={value}", "sintering.yield", f"sintering.yield={value}")
+case("sintering yield_sd beyond a beta of its mean", "sintering.yield_sd", "sintering.yield_sd=0.3")
+case("sintering yield_sd text", "sintering.yield_sd", "sintering.yield_sd=small")
+case("swarf_share_of_loss above 1", "sintering.swarf_share_of_loss", "sintering.swarf_share_of_loss=2")
+
+# --- policy, target, output -----------------------------------------------------------------------
+case("policy name not text", "policy.name", "policy.name=5")
+case("allocation unknown", "policy.allocation", "policy.allocation=random")
+case("export_ban_year text", "policy.export_ban_year", "policy.export_ban_year=soon")
+case("export_ban_year fractional", "policy.export_ban_year", "policy.export_ban_year=2030.5")
+case("rate_changes not a list", "policy.rate_changes", "policy.rate_changes=5")
+case("rate change missing value", "policy.rate_changes[0]",
+     "policy.rate_changes=[{year: 2030, segment: ev_traction, key: collection_rate}]")
+case("rate change extra field", "policy.rate_changes[0]",
+     "policy.rate_changes=[{year: 2030, segment: all, key: collection_rate, value: 0.9, note: x}]")
+case("rate change unknown rate", "policy.rate_changes[0].key",
+     "policy.rate_changes=[{year: 2030, segment: all, key: export_share, value: 0.9}]")
+case("rate change unknown segment", "policy.rate_changes[0].segment",
+     "policy.rate_changes=[{year: 2030, segment: scooters, key: collection_rate, value: 0.9}]")
+case("rate change value above 1", "policy.rate_changes[0].value",
+     "policy.rate_changes=[{year: 2030, segment: all, key: collection_rate, value: 1.9}]")
+case("rate change year text", "policy.rate_changes[0].year",
+     "policy.rate_changes=[{year: soon, segment: all, key: collection_rate, value: 0.9}]")
+case("rate change segment a number", "policy.rate_changes[0].segment",
+     "policy.rate_changes=[{year: 2030, segment: 5, key: collection_rate, value: 0.9}]")
+case("two changes of one rate in one year", "policy.rate_changes[1].year",
+     f"policy.rate_changes=[{CHANGE}, {{year: 2030, segment: all, key: collection_rate, value: 0.5}}]")
+case("added change of a policy's rate in the same year", "policy.added_rate_changes[0].year", "policy=combined",
+     "policy.added_rate_changes=[{year: 2029, segment: ev_traction, key: liberation_rate, value: 0.9}]")
+case("added change of an unknown segment", "policy.added_rate_changes[0].segment",
+     "policy.added_rate_changes=[{year: 2031, segment: bikes, key: collection_rate, value: 0.9}]")
+case("supply shock end before start", "policy.supply_shocks[0].end",
+     "policy.supply_shocks=[{start: 2030, end: 2029, availability: 0.5}]")
+case("supply shock availability above 1", "policy.supply_shocks[0].availability",
+     "policy.supply_shocks=[{start: 2030, end: 2031, availability: 2}]")
+case("supply shock missing end", "policy.supply_shocks[0]", "policy.supply_shocks=[{start: 2030, availability: 0.5}]")
+case("supply shock start infinite", "policy.supply_shocks[0].start",
+     "policy.supply_shocks=[{start: -inf, end: 2031, availability: 0.5}]")
+case("mandate_share above 1", "policy.mandate_share", "policy.mandate_share=2")
+case("mandate_from text", "policy.mandate_from", "policy.mandate_from=soon")
+case("target share above 1", "target.share", "target.share=2")
+case("target year after end_year", "target.year", "target.year=2100")
+case("target metric unknown", "target.metric", "target.metric=vibes")
+case("target label not text", "target.label", "target.label=5")
+case("figures not a boolean", "output.figures", "output.figures=maybe")
+case("sankey_year before start_year", "output.sankey_year", "output.sankey_year=2000")
+case("parquet not a boolean", "output.parquet", "output.parquet=3")
+case("misspelt output key", "output.figure", "output.figure=false")
+
+# --- config groups --------------------------------------------------------------------------------
+for group in ("policy", "plants", "region", "target"):
+    case(f"unknown {group} option", group, f"{group}=nosuch")
+case("unknown config group", "nosuchgroup", "nosuchgroup=foo")
+
+
+GROUPS = ("policy", "plants", "region", "target")
+PARSER = OverridesParser.create()
+
+
+@pytest.fixture(scope="module")
+def default_config():
+    return sim.load_config()
+
+
+def composed(overrides: tuple[str, ...], base) -> object:
+    """The config the overrides give. Plain `key=value` edits below a mapping the default config
+    has are applied to one composed copy, as a user of the API edits a DictConfig (OmegaConf.update
+    with Hydra's parsed value and the merge Hydra itself does), which is much faster than composing
+    again; everything else (config groups, +keys, misspelt names, grammar) goes through
+    sim.load_config."""
+    parsed = []
+    for override in overrides:
+        key = override.partition("=")[0]
+        parent, _, name = key.rpartition(".")
+        documented = isinstance(OmegaConf.select(base, parent), DictConfig) and table.children(
+            tuple(parent.split(".")) if parent else ()).get(name) is not None
+        if key.startswith(("+", "~")) or key in GROUPS or not (OmegaConf.select(base, key) is not None or documented):
+            return sim.load_config(list(overrides))
+        try:
+            parsed.append((key, PARSER.parse_override(override).value()))
+        except Exception:  # a grammar error: sim.load_config reports it
+            return sim.load_config(list(overrides))
+    cfg = base.copy()
+    with open_dict(cfg):  # Hydra merges an override's mapping into the key's mapping
+        for key, value in parsed:
+            OmegaConf.update(cfg, key, value, merge=True)
+    return cfg
+
+
+@pytest.mark.parametrize("overrides, change, key", CASES.values(), ids=list(CASES))
+def test_bad_input_through_the_api(overrides, change, key, default_config, tmp_path, monkeypatch):
+    """sim.load_config + sim.run raise one ConfigError whose one-line message names the key."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sim.ConfigError) as raised:
+        cfg = composed(overrides, default_config)
+        if change is not None:
+            container = OmegaConf.to_container(cfg)
+            change(container)
+            cfg = container
+        sim.run(cfg, workers=1)
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert raised.value.key == key, message
+    assert message.startswith(f"config error: {key} = "), message
+    assert list(tmp_path.iterdir()) == []
+
+
+API_CALLS = {
+    "run of a list": (lambda: sim.run([1, 2, 3]), "config"),
+    "run of a text": (lambda: sim.run("policy=combined"), "config"),
+    "run of None": (lambda: sim.run(None), "config"),
+    "parameters of a number": (lambda: sim.parameters(5), "config"),
+    "load_config of a text": (lambda: sim.load_config("policy=combined"), "overrides"),
+    "load_config of an empty directory": (lambda: sim.load_config(config_dir="."), "config_dir"),
+}
+
+
+@pytest.mark.parametrize("call, key", API_CALLS.values(), ids=list(API_CALLS))
+def test_bad_calls_of_the_api(call, key, tmp_path, monkeypatch):
+    """Arguments of the wrong kind are a ConfigError too, not an AttributeError from deep inside."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sim.ConfigError) as raised:
+        call()
+    assert raised.value.key == key and "\n" not in str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
+    """A YAML syntax error in the user's own config directory names the file and the line."""
+    (tmp_path / "config.yaml").write_text("start_year: 2025\nend_year: [2050\nmode: expected\n")
+
+    with pytest.raises(sim.ConfigError) as raised:
+        sim.load_config(config_dir=tmp_path)
+
+    assert raised.value.key.startswith(f"{tmp_path / 'config.yaml'}:")
+    assert raised.value.expected == "valid YAML" and "\n" not in str(raised.value)
+
+
+def test_the_catalogue_is_large():
+    assert len(CASES) + len(API_CALLS) + 1 >= 120
+
+
+#: a representative subset through the command line: (overrides, key)
+CLI_CASES = {
+    "validation": (("plants.heraeus_bitterfeld.vessels=0",), "plants.heraeus_bitterfeld.vessels"),
+    "anchor year edit": (("segments.ev_traction.placed_on_market.2030=-1",),
+                         "segments.ev_traction.placed_on_market.2030"),
+    "unknown option": (("policy=nosuch",), "policy"),
+    "misspelt key": (("segments.ev_traction.colection_rate=0.5",), "segments.ev_traction.colection_rate"),
+    "override grammar": (("segments.ev_traction.collection_rate=[0.1",), "segments.ev_traction.collection_rate"),
+    "interpolation": (("policy.name=${nosuch}",), "policy.name"),
+    "yield_sd": (("sintering.yield_sd=0.3",), "sintering.yield_sd"),
+    "replications": (("mode=stochastic", "replications=10000000"), "replications"),
+    "run directory under a file": (("hydra.run.dir=blocker/run",), "hydra.run.dir"),
+}
+
+
+@pytest.mark.parametrize("overrides, key", CLI_CASES.values(), ids=list(CLI_CASES))
+def test_bad_input_through_the_command_line(overrides, key, tmp_path):
+    """python -m sim: exit status 2, one line on stderr naming the key, no traceback, nothing written."""
+    (tmp_path / "blocker").write_text("a file where the run directory would go\n")
+
+    finished = subprocess.run([sys.executable, "-m", "sim", *overrides], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+
+    assert finished.returncode == 2, finished.stderr
+    lines = finished.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in finished.stderr, finished.stderr
+    assert lines[0].startswith(f"config error: {key} = "), lines[0]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]
+
+
+def test_a_yaml_syntax_error_in_a_config_directory_is_one_line(tmp_path):
+    """python -m sim --config-dir DIR with a YAML error in DIR: one line naming the file and line."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "config.yaml").write_text("start_year: 2025\nend_year: [2050\n")
+
+    finished = subprocess.run([sys.executable, "-m", "sim", "--config-dir", str(conf)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == 2
+    assert finished.stderr.strip() .startswith(f"config error: {conf / 'config.yaml'}:3:"), finished.stderr
+    assert len(finished.stderr.strip().splitlines()) == 1
