@@ -239,6 +239,7 @@ def validate(config: Mapping) -> Params:
         fields["process_yield"] = fields.pop("yield")
         schedules = sections["plant_schedules"]
         fields["capacity"] = fields["capacity"].scaled(schedules["scale"]).shifted(schedules["shift"])
+        fields["vessels"] = _vessels(key, fields)
         _check_yield_sd(f"{key}.yield_sd", fields["yield_sd"], fields["process_yield"])
         plants.append(Plant(name=name, **fields))
 
@@ -263,6 +264,26 @@ def validate(config: Mapping) -> Params:
         target=Target(**target),
         output=Output(**out),
     )
+
+
+def _vessels(key: str, fields: dict) -> int:
+    """HPMS vessels: as given, or enough for the peak of the capacity schedule when not given. Fewer
+    than the peak needs are refused, since the vessels would cap the capacity without a word."""
+    if fields["route"] != "hpms":
+        return fields["vessels"] or 1  # a long-loop plant has no vessels; its capacity is its schedule
+    availability = fields["mtbf"] / (fields["mtbf"] + fields["mttr"]) if fields["mtbf"] is not None \
+        else fields["availability"]
+    per_vessel = fields["batch_size"] / fields["cycle_time"] * availability  # kg/yr
+    peak = max(fields["capacity"].values)
+    needed = max(1, math.ceil(peak / per_vessel - 1e-9))
+    if fields["vessels"] is None:
+        return needed
+    if fields["vessels"] < needed:
+        raise ConfigError(f"{key}.vessels", fields["vessels"],
+                          f"at least {needed} vessels for the peak of {key}.capacity ({peak / 1e3:g} t/yr; a vessel "
+                          f"processes {per_vessel / 1e3:.4g} t/yr at its batch_size, cycle_time and availability), "
+                          f"or no {key}.vessels to have them derived")
+    return fields["vessels"]
 
 
 def _check_yield_sd(key: str, sd: float, mean: float) -> None:

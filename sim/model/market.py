@@ -97,7 +97,8 @@ class Market:
         self.recycled = self.recycled - used_by_origin
         post_share = used_by_origin[:-1].sum() / recycled_used if recycled_used > 0 else 0.0
         return Delivery(
-            primary=delivered - recycled_to,
+            # recycled_to is delivered x a share <= 1; rounding must not make primary negative
+            primary=np.maximum(delivered - recycled_to, 0.0),
             post_consumer=recycled_to * post_share,
             pre_consumer=recycled_to * (1.0 - post_share),
             units=placed_units,

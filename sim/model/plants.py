@@ -73,9 +73,10 @@ class HpmsPlant:
     """Node `hpms:<plant>`: vessels run batches of `batch_size` kg, each taking `cycle_time`.
 
     A vessel starts a campaign (up to `campaign_length` of back-to-back batches) when the store
-    holds a whole batch of accepted feed and the capacity schedule still allows a batch this step;
-    otherwise it waits for the next step. The schedule refills each step
-    with capacity x step length; unused allowance is not banked beyond part of one batch.
+    holds a whole batch of accepted feed and the capacity still allows a batch this step;
+    otherwise it waits for the next step. The capacity (the schedule, capped by the vessels at mean
+    availability) refills each step with capacity x step length; unused allowance is not banked
+    beyond part of one batch, nor into the next year.
     """
 
     def __init__(self, plant: Plant, params: Params, env, ledger: Ledger, store: ScrapStore,
@@ -86,9 +87,13 @@ class HpmsPlant:
         self.rng = rng
         self.trace = trace
         self.first_year = params.history_start
-        self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
+        # the feed a year may take: the schedule, capped by what the vessels process at mean
+        # availability; it is the capacity reported, so utilisation never exceeds 1
+        schedule = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
+        self.capacity = np.minimum(schedule, plant.physical_capacity())
         self.step = 1.0 / params.steps_per_year
         self.allowance = 0.0
+        self.year = None  # calendar year of the allowance
         self.held = lots.empty(params)  # material inside running vessels
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
         self.refilled = env.event()
@@ -97,8 +102,11 @@ class HpmsPlant:
             env.process(self._vessel(vessel))
 
     def refill(self, year: int) -> None:
-        """Start of a step: the schedule allows capacity x step of feed (plus part of a batch left)."""
-        self.allowance = min(self.allowance, self.plant.batch_size) + self.capacity[year - self.first_year] * self.step
+        """Start of a step: the capacity allows capacity x step of feed, plus at most a batch left
+        from earlier steps of the same year: a year's feed never exceeds its capacity."""
+        left = min(self.allowance, self.plant.batch_size) if year == self.year else 0.0
+        self.year = year
+        self.allowance = left + self.capacity[year - self.first_year] * self.step
         refilled, self.refilled = self.refilled, self.env.event()
         refilled.succeed()
 
@@ -178,7 +186,7 @@ class HpmsPlant:
 
     def available_capacity(self, year: int) -> float:
         """Feed the plant could take in `year` [kg]: the schedule, capped by its vessels."""
-        return min(self.capacity[year - self.first_year], self.plant.physical_capacity())
+        return self.capacity[year - self.first_year]
 
 
 class LongLoopPlant:
