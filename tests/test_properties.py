@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from chain_scenarios import assert_balanced, assert_sources_match_holdings
@@ -52,13 +54,21 @@ segment = st.fixed_dictionaries(
 )
 breakdowns = st.one_of(
     st.just({}), st.fixed_dictionaries({"mtbf": _quantity(2, 60, "d"), "mttr": _quantity(0.1, 5, "d")}))
+def _spread_within_beta(plant: dict) -> dict:
+    """A yield_sd a beta distribution of the plant's mean yield can have (at most sqrt(m (1 - m) / 2))."""
+    if "yield_sd" in plant:
+        mean = plant.get("yield", 0.9)
+        plant["yield_sd"] = min(plant["yield_sd"], math.sqrt(mean * (1 - mean) / 2))
+    return plant
+
+
 hpms_plant = st.tuples(st.fixed_dictionaries(
     {"route": st.just("hpms"), "capacity": _quantity(0.5, 20, "t/yr"),
      "vessels": st.integers(1, 4), "batch_size": _quantity(10, 200, "kg"), "cycle_time": _quantity(1, 24, "h"),
      "availability": _fraction(0.5, 1.0)},
     optional={"yield": _fraction(0.5, 1.0), "campaign_length": _quantity(0.5, 60, "d"),
               "cycle_time_cv": _fraction(0, 0.5), "yield_sd": _fraction(0, 0.1)},
-), breakdowns).map(lambda parts: {**parts[0], **parts[1]})
+), breakdowns).map(lambda parts: _spread_within_beta({**parts[0], **parts[1]}))
 long_loop_plant = st.fixed_dictionaries(
     {"route": st.just("long_loop"), "capacity": _quantity(0.2, 5, "t/yr"),
      "accepts": st.sampled_from([["long_loop_only"], ["long_loop_only", "short_loop"], ["short_loop"]])},

@@ -266,24 +266,28 @@ def validate(config: Mapping) -> Params:
     )
 
 
+#: most vessels a plant gets without naming them (each vessel is a process of the simulation)
+DERIVED_VESSELS = 1000
+
+
 def _vessels(key: str, fields: dict) -> int:
-    """HPMS vessels: as given, or enough for the peak of the capacity schedule when not given. Fewer
-    than the peak needs are refused, since the vessels would cap the capacity without a word."""
+    """HPMS vessels: as given, or when not given as many as the peak of the capacity schedule needs
+    (one vessel by default capped a 2,000 t/yr plant at 394 t/yr without a word). Given vessels
+    may be fewer: then they cap the capacity, and the capacity reported says so."""
+    if fields["vessels"] is not None:
+        return fields["vessels"]
     if fields["route"] != "hpms":
-        return fields["vessels"] or 1  # a long-loop plant has no vessels; its capacity is its schedule
+        return 1  # a long-loop plant has no vessels; its capacity is its schedule
     availability = fields["mtbf"] / (fields["mtbf"] + fields["mttr"]) if fields["mtbf"] is not None \
         else fields["availability"]
     per_vessel = fields["batch_size"] / fields["cycle_time"] * availability  # kg/yr
     peak = max(fields["capacity"].values)
     needed = max(1, math.ceil(peak / per_vessel - 1e-9))
-    if fields["vessels"] is None:
-        return needed
-    if fields["vessels"] < needed:
-        raise ConfigError(f"{key}.vessels", fields["vessels"],
-                          f"at least {needed} vessels for the peak of {key}.capacity ({peak / 1e3:g} t/yr; a vessel "
-                          f"processes {per_vessel / 1e3:.4g} t/yr at its batch_size, cycle_time and availability), "
-                          f"or no {key}.vessels to have them derived")
-    return fields["vessels"]
+    if needed > DERIVED_VESSELS:
+        raise ConfigError(f"{key}.vessels", None,
+                          f"a number of vessels: the peak of {key}.capacity ({peak / 1e3:g} t/yr) needs {needed} "
+                          f"at {per_vessel / 1e3:.4g} t/yr each, more than are derived ({DERIVED_VESSELS})")
+    return needed
 
 
 def _check_yield_sd(key: str, sd: float, mean: float) -> None:
