@@ -68,7 +68,7 @@ def annual_utilisations(result) -> list[float]:
 @pytest.mark.parametrize("overrides", [
     [],
     ["plants=eu_expanded", "policy=combined"],
-    ["plants.hypromag_pforzheim.capacity=2000 t/yr", "~plants.hypromag_pforzheim.vessels",
+    ["plants.hypromag_pforzheim.capacity=2000 t/yr",
      "plants.hypromag_pforzheim.campaign_length=6 month"],
 ], ids=["default", "expanded plants", "long campaigns"])
 def test_utilisation_never_exceeds_1_in_expected_mode(overrides):
@@ -78,9 +78,10 @@ def test_utilisation_never_exceeds_1_in_expected_mode(overrides):
 
 
 def test_utilisation_never_exceeds_1_in_stochastic_mode():
-    """Cycles sampled shorter than their mean do not take more feed than the capacity reported."""
+    """Cycles sampled shorter than their mean do not take more feed than the capacity reported
+    (two vessels cap a 2,000 t/yr schedule at 789 t/yr; sampled runs reached 1.03 and more)."""
     cfg = sim.load_config(["mode=stochastic", "replications=3", "end_year=2036",
-                           "plants.hypromag_pforzheim.capacity=2000 t/yr", "~plants.hypromag_pforzheim.vessels",
+                           "plants.hypromag_pforzheim.capacity=2000 t/yr", "plants.hypromag_pforzheim.vessels=2",
                            "plants.hypromag_pforzheim.cycle_time_cv=0.5"])
     assert max(annual_utilisations(sim.run(cfg, workers=1))) <= 1 + 1e-12
 
