@@ -196,3 +196,41 @@ def test_the_command_line_reports_a_mistake_in_one_line_with_exit_status_2(monke
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(expected) or err[-1].endswith(expected) or expected in err[-1], err
     assert len(err) == 1 or err[0].startswith("usage:")
+
+
+def vessel_scenario(vessels: int | None = None, share: float = SHARE) -> dict:
+    """The steady scenario with a short-loop HPMS plant whose vessels (400 kg per 8 h) are the limit."""
+    config = steady_scenario(collection=1.0, liberation=1.0)
+    config["segments"]["motors"]["short_loop_share"] = 1.0
+    config["plants"] = {"hpms": {"route": "hpms", "capacity": "5000 t/yr", "vessels": vessels or 1}}
+    config["target"]["share"] = share
+    return config
+
+
+def test_an_integer_key_is_sought_over_whole_numbers():
+    """vessels 1 8: the least whole number of vessels meeting a target set between the content
+    with 2 and with 3 vessels (each from its own run) is 3, not 2.6."""
+    import sim
+
+    def content(vessels: int) -> float:
+        kpis = sim.run(vessel_scenario(vessels), workers=1).kpis.set_index("year")
+        return float(kpis.loc[2030, "recycled_content_target_scope"])
+
+    two, three = content(2), content(3)
+    assert two < three
+    answer = goalseek.seek(vessel_scenario(share=(two + three) / 2), "plants.hpms.vessels", 1, 8)
+
+    assert answer.reachable and answer.value == 3 and isinstance(answer.value, int)
+
+
+def test_a_documented_key_absent_from_the_config_can_be_sought():
+    """short_loop_share is not in the scenario (its default comes from the parameter table)."""
+    config = vessel_scenario(3)
+    del config["segments"]["motors"]["short_loop_share"]
+    answer = goalseek.seek(config, "segments.motors.short_loop_share", 0.0, 1.0, tolerance=0.01)
+    assert answer.evaluations >= 2
+
+
+def test_an_infinite_range_is_refused():
+    with pytest.raises(ValueError, match="expected finite numbers"):
+        goalseek.seek(steady_scenario(), "capacity_scale", 0.0, float("inf"))

@@ -4,6 +4,7 @@ composed once per config-group choice instead of once per job, with completed jo
 # no `from __future__ import annotations`: Hydra loads plugin modules outside sys.modules, where
 # dataclasses cannot resolve string annotations
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,16 +81,24 @@ class NdfebSweeper(Sweeper):
         assert self.config is not None and self.composer is not None and self.launcher is not None
         jobs = list(enumerate(self.jobs(arguments)))
         sweep_dir = self.composer.sweep_dir
-        sweep_dir.mkdir(parents=True, exist_ok=True)
+        # the directory is this sweep's until the process ends (the sweep-table callback included)
+        self._hold = sweep.exclusive(sweep_dir)
+        try:
+            self._hold.__enter__()
+        except sweep.SweepError as error:
+            print(error, file=sys.stderr)
+            raise SystemExit(2) from None
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        sweep.write_grid(sweep_dir, jobs)
         sweep.drop_stale_records(sweep_dir, {self.composer.job_dir(num, o): o for num, o in jobs})
-        pending = [(num, overrides) for num, overrides in jobs
-                   if not (self.resume and sweep.completed(self.composer.job_dir(num, overrides), overrides))]
-        if len(pending) < len(jobs):
-            log.info(f"Resuming in {sweep_dir}: {len(jobs) - len(pending)} of {len(jobs)} jobs already completed")
+        done = {num for num, overrides in jobs
+                if self.resume and sweep.completed(self.composer.job_dir(num, overrides), overrides)}
+        if done:
+            log.info(f"Resuming in {sweep_dir}: {len(done)} of {len(jobs)} jobs already completed")
         if isinstance(self.launcher, PoolLauncher):
-            return self.launcher.run_jobs(pending)
-        return self._launch(self._composable(pending))
+            # completed jobs are checked against their resolved config in the workers
+            return self.launcher.run_jobs(jobs, recheck=frozenset(done))
+        return self._launch(self._composable([(num, o) for num, o in jobs if num not in done]))
 
     def _composable(self, jobs: Sequence[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
         """The jobs that compose; the others are recorded as failed here."""

@@ -4,11 +4,15 @@ the commands to rebuild the table, resume a sweep and draw its heatmap (`python 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,61 @@ RECORD = "job.json"
 TABLE = "sweep"
 #: job output in a sweep: the record only, or also every table and figure of a single run
 JOB_OUTPUTS = ("summary", "full")
+#: every job of the sweep (number and overrides), written when it starts: what `aggregate` expects
+GRID = "jobs.json"
+#: what became of a job in a sweep: run, run again (its config changed), kept (resumed), failed
+RAN, RERUN, KEPT, FAILED = "ran", "rerun", "kept", "failed"
+
+
+class SweepError(Exception):
+    """A sweep directory that cannot be used (another sweep runs in it, a record is corrupt, it is
+    not a sweep directory): one line for the user, exit status 2."""
+
+
+def fingerprint(cfg: DictConfig | dict) -> str:
+    """A digest of a job's resolved config: a resumed job whose config changed (in the user's own
+    config file, say) is run again, even though its overrides are the same."""
+    container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    container = {k: v for k, v in container.items() if k != "hydra"}
+    text = json.dumps(container, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@contextmanager
+def exclusive(sweep_dir: Path):
+    """Hold the sweep directory for one sweep: a second sweep into it while this one runs is
+    refused (its records would mix with this sweep's and its resume delete them)."""
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(sweep_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepError(f"sweep: {sweep_dir} is in use by another sweep that is still running; wait for it, "
+                             "or give this one its own hydra.sweep.dir") from None
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def write_grid(sweep_dir: Path, jobs: Iterable[tuple[int, list[str]]]) -> None:
+    _atomic_write(Path(sweep_dir) / GRID, json.dumps({"jobs": [[num, list(o)] for num, o in jobs]}))
+
+
+def read_grid(sweep_dir: Path) -> dict[int, list[str]] | None:
+    path = Path(sweep_dir) / GRID
+    if not path.is_file():
+        return None
+    try:
+        return {int(num): overrides for num, overrides in json.loads(path.read_text())["jobs"]}
+    except (ValueError, KeyError, TypeError) as error:
+        raise SweepError(f"sweep: {path}: not a readable list of the sweep's jobs ({error})") from None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def swept_values(overrides: Iterable[str]) -> dict[str, Any]:
@@ -56,7 +115,7 @@ def describe(error: BaseException) -> str:
 
 
 def write_record(directory: Path, job: int, overrides: Iterable[str], status: str, error: str | None = None,
-                 result: Result | None = None) -> Path:
+                 result: Result | None = None, config_fingerprint: str | None = None) -> Path:
     """Write the job's record; the write is atomic, so a job interrupted half-way leaves none."""
     overrides = list(overrides)
     record = {
@@ -65,6 +124,7 @@ def write_record(directory: Path, job: int, overrides: Iterable[str], status: st
         "parameters": swept_values(overrides),
         "status": status,
         "error": error,
+        "fingerprint": config_fingerprint,
         "headline": headline(result) if result is not None else {},
         "kpis": result.kpis.to_dict(orient="split", index=False) if result is not None else None,
     }
@@ -92,10 +152,12 @@ def read_record(directory: Path) -> dict | None:
         return None
 
 
-def completed(directory: Path, overrides: Iterable[str]) -> bool:
-    """Whether the job directory holds a successful record of exactly these overrides."""
+def completed(directory: Path, overrides: Iterable[str], config_fingerprint: str | None = None) -> bool:
+    """Whether the job directory holds a successful record of exactly these overrides (and, when
+    given, of a config with this fingerprint)."""
     record = read_record(directory)
-    return record is not None and record["status"] == "ok" and record["overrides"] == list(overrides)
+    return (record is not None and record["status"] == "ok" and record["overrides"] == list(overrides)
+            and (config_fingerprint is None or record.get("fingerprint") == config_fingerprint))
 
 
 def drop_stale_records(sweep_dir: Path, jobs: dict[Path, list[str]]) -> int:
@@ -113,7 +175,7 @@ def drop_stale_records(sweep_dir: Path, jobs: dict[Path, list[str]]) -> int:
 
 
 def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iterable[str],
-              job_output: str = "summary") -> str | None:
+              job_output: str = "summary", config_fingerprint: str | None = None) -> str | None:
     """Run one point of a sweep and record it; a failure (bad input, or any error of the run) is
     recorded as `failed` with its message instead of stopping the sweep. Returns that message, or
     None when the point ran. A point that is a chunk of a prepared exploration (`exploration.dir`,
@@ -130,9 +192,9 @@ def run_point(cfg: DictConfig | dict, directory: Path, job: int, overrides: Iter
             write_run(cfg, result, directory, shared_script=Path(directory).parent / "plotly.min.js")
     except Exception as error:
         message = describe(error)
-        write_record(directory, job, overrides, "failed", message)
+        write_record(directory, job, overrides, "failed", message, config_fingerprint=config_fingerprint)
         return message
-    write_record(directory, job, overrides, "ok", result=result)
+    write_record(directory, job, overrides, "ok", result=result, config_fingerprint=config_fingerprint)
     return None
 
 
@@ -146,7 +208,8 @@ def job_output(hydra_cfg: DictConfig) -> str:
 
 def run_hydra_job(cfg: DictConfig, directory: Path, hydra_cfg: DictConfig) -> str | None:
     """A sweep job started by any Hydra launcher (basic, Ray, submitit): run and record the point."""
-    return run_point(cfg, directory, int(hydra_cfg.job.num), list(hydra_cfg.overrides.task), job_output(hydra_cfg))
+    return run_point(cfg, directory, int(hydra_cfg.job.num), list(hydra_cfg.overrides.task), job_output(hydra_cfg),
+                     fingerprint(cfg))
 
 
 # --- the sweep table -----------------------------------------------------------------------------
@@ -154,7 +217,15 @@ def run_hydra_job(cfg: DictConfig, directory: Path, hydra_cfg: DictConfig) -> st
 
 def table(sweep_dir: Path) -> pd.DataFrame:
     """The sweep table from the job records under `sweep_dir`: one row per job, in job order."""
-    records = [json.loads(path.read_text()) for path in Path(sweep_dir).rglob(RECORD)]
+    records = []
+    for path in sorted(Path(sweep_dir).rglob(RECORD)):
+        try:
+            record = json.loads(path.read_text())
+            record["job"], record["parameters"], record["status"]  # noqa: B018
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise SweepError(f"sweep: {path}: not a readable job record ({type(error).__name__}: {error}); "
+                             "delete it and resume the sweep to run that job again") from None
+        records.append(record)
     records.sort(key=lambda r: r["job"])
     swept = list(dict.fromkeys(key for r in records for key in r["parameters"]))
     clash = set(swept) & {"job", "status", "error", *HEADLINE}
@@ -182,11 +253,19 @@ def table(sweep_dir: Path) -> pd.DataFrame:
 
 def write_table(sweep_dir: Path) -> pd.DataFrame:
     """Rebuild sweep.csv, sweep.parquet and sweep.xlsx at the sweep directory root from the job
-    records, and report.html when plotly is installed."""
+    records, and report.html when plotly is installed. The tables are written beside their place
+    and moved there, so a failed write leaves no truncated table."""
     sweep_dir = Path(sweep_dir)
     frame = table(sweep_dir)
-    frame.to_csv(sweep_dir / f"{TABLE}.csv", index=False, float_format="%.9g")
-    frame.to_parquet(sweep_dir / f"{TABLE}.parquet", index=False)
+    for suffix, write in ((".csv", lambda path: frame.to_csv(path, index=False, float_format="%.9g")),
+                          (".parquet", lambda path: frame.to_parquet(path, index=False))):
+        path = sweep_dir / f"{TABLE}{suffix}"
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            write(partial)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
     from ..report.run_writer import git_commit, package_version
     from ..report.study_reports import write_sweep_page, write_sweep_workbook
 
@@ -199,26 +278,55 @@ def write_table(sweep_dir: Path) -> pd.DataFrame:
     return frame
 
 
+def missing(frame: pd.DataFrame, sweep_dir: Path) -> list[int]:
+    """Jobs of the sweep's grid (jobs.json) without a record: not run yet, or interrupted."""
+    grid = read_grid(sweep_dir)
+    return sorted(set(grid) - set(frame["job"])) if grid is not None else []
+
+
 def summary(frame: pd.DataFrame, sweep_dir: Path) -> str:
-    """What a user reads at the end of a sweep: job counts, the failed jobs, where the table is."""
+    """What a user reads at the end of a sweep: job counts, the failed and missing jobs, where the
+    table is."""
     failed = frame[frame["status"] != "ok"]
-    lines = [f"sweep: {len(frame)} jobs, {len(frame) - len(failed)} ok, {len(failed)} failed; "
-             f"table: {Path(sweep_dir) / (TABLE + '.csv')}"]
+    absent = missing(frame, sweep_dir)
+    counts = f"{len(frame) + len(absent)} jobs, {len(frame) - len(failed)} ok, {len(failed)} failed"
+    counts += f", {len(absent)} missing" if absent else ""
+    lines = [f"sweep: {counts}; table: {Path(sweep_dir) / (TABLE + '.csv')}"]
     for _, row in failed.head(5).iterrows():
         lines.append(f"  job {row['job']} failed: {row['error']}")
     if len(failed) > 5:
         lines.append(f"  ... and {len(failed) - 5} more (see the error column)")
     if len(failed):
         lines.append(f"{len(failed)} of {len(frame)} jobs failed")
+    if absent:
+        shown = ", ".join(map(str, absent[:10])) + (", ..." if len(absent) > 10 else "")
+        lines.append(f"{len(absent)} jobs have no record (jobs {shown}); run them with: "
+                     f"python -m sim sweep resume {sweep_dir}")
     return "\n".join(lines)
 
 
 def report(sweep_dir: Path) -> int:
-    """Write the table, print the summary; the exit code is 1 when any job failed."""
-    frame = write_table(sweep_dir)
+    """Write the table, print the summary; the exit code is 1 when any job failed or is missing,
+    or when the table cannot be written (a full disk: the records stay, to aggregate later)."""
+    try:
+        frame = write_table(sweep_dir)
+    except OSError as error:
+        print(f"sweep: could not write {Path(sweep_dir) / (TABLE + '.csv')}: {error.strerror or error}; the job "
+              f"records stay in {sweep_dir}: rebuild the table with python -m sim sweep aggregate {sweep_dir}",
+              file=sys.stderr)
+        return 1
     text = summary(frame, sweep_dir)
-    print(text, file=sys.stderr if (frame["status"] != "ok").any() else sys.stdout)
-    return int((frame["status"] != "ok").any())
+    bad = bool((frame["status"] != "ok").any() or missing(frame, sweep_dir))
+    print(text, file=sys.stderr if bad else sys.stdout)
+    return int(bad)
+
+
+def interrupted(sweep_dir: Path) -> int:
+    """After Ctrl-C: the table of the jobs that finished, and how to resume; exit status 130."""
+    report(sweep_dir)
+    print(f"sweep interrupted: the table holds the jobs that finished; resume with: python -m sim sweep resume "
+          f"{sweep_dir}", file=sys.stderr)
+    return 130
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -227,15 +335,24 @@ def report(sweep_dir: Path) -> int:
 def resume_command(sweep_dir: Path) -> list[str]:
     """The `python -m sim -m ...` command that reruns a sweep into its own directory (from the
     multirun.yaml the sweeper saved there); completed jobs are then skipped."""
-    saved = OmegaConf.load(Path(sweep_dir) / "multirun.yaml")
-    task = list(saved.hydra.overrides.task)
-    hydra = [o for o in saved.hydra.overrides.hydra
-             if o.split("=", 1)[0] not in ("hydra.mode", "hydra.sweep.dir")]
-    # a directory of one's own given with --config-dir is a config source of the command line
-    own = [arg for source in OmegaConf.select(saved, "hydra.runtime.config_sources", default=[]) or []
-           if source.get("provider") == "command-line" and source.get("schema") == "file"
-           for arg in ("--config-dir", str(source.path))]
-    return [sys.executable, "-m", "sim", "-m", *own, *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]
+    path = Path(sweep_dir) / "multirun.yaml"
+    try:
+        saved = OmegaConf.load(path)
+        task = list(saved.hydra.overrides.task)
+        hydra = [o for o in saved.hydra.overrides.hydra
+                 if o.split("=", 1)[0] not in ("hydra.mode", "hydra.sweep.dir")]
+        # a sweep of the user's own config directory resumes from it (--config-dir)
+        sources = OmegaConf.select(saved, "hydra.runtime.config_sources", default=None) or []
+        config_dirs = [str(s.path) for s in sources
+                       if s.get("provider") == "command-line" and s.get("schema") == "file"]
+        config_name = OmegaConf.select(saved, "hydra.job.config_name", default=None)
+    except Exception as error:  # a missing or corrupt multirun.yaml
+        reason = str(error).splitlines()[0] if str(error) else ""
+        raise SweepError(f"sweep: {path}: not a readable multirun.yaml ({type(error).__name__}: {reason}); "
+                         f"is {sweep_dir} a sweep directory?") from None
+    flags = ["--config-dir", config_dirs[0]] if config_dirs else []
+    flags += ["--config-name", config_name] if config_name and config_name != "config" else []
+    return [sys.executable, "-m", "sim", *flags, "-m", *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,14 +370,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         parser.error(f"no sweep directory {args.sweep_dir}")
-    if args.command == "aggregate":
-        return report(args.sweep_dir)
-    if args.command == "resume":
-        return subprocess.run(resume_command(args.sweep_dir)).returncode
+    try:
+        if not (args.sweep_dir / "multirun.yaml").is_file():
+            raise SweepError(f"sweep: {args.sweep_dir} is not a sweep directory (it has no multirun.yaml; a sweep "
+                             "writes one when it starts)")
+        if args.command == "aggregate":
+            return report(args.sweep_dir)
+        if args.command == "resume":
+            return subprocess.run(resume_command(args.sweep_dir)).returncode
+    except SweepError as error:
+        print(error, file=sys.stderr)
+        return 2
     from ..report.sweep_figures import heatmap as draw
     try:
         path = draw(table(args.sweep_dir), args.sweep_dir, x=args.x, y=args.y, kpi=args.kpi)
-    except (ValueError, ImportError) as error:  # no such column, nothing to draw, no matplotlib
+    except (ValueError, ImportError, SweepError) as error:  # no such column, nothing to draw, no matplotlib
         print(f"heatmap: {error}", file=sys.stderr)
         return 2
     print(f"heatmap in {path}")
