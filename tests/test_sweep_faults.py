@@ -194,3 +194,36 @@ def test_a_full_disk_fails_the_points_it_hits_and_the_sweep_goes_on(tmp_path, mo
     assert {num for num, (outcome, _) in outcomes.items() if outcome == sweep.FAILED} == {1, 4}
     assert all("No space left on device" in outcomes[num][1] for num in (1, 4))
     assert json.loads((tmp_path / "1" / sweep.RECORD).read_text())["status"] == "failed"
+
+
+def aggregate(directory: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", "sweep", "aggregate", str(directory)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_aggregate_of_a_single_run_directory_is_refused_and_writes_nothing(tmp_path):
+    (tmp_path / "kpis.csv").write_text("year\n2030\n")
+    done = aggregate(tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"sweep: {tmp_path} is not a sweep directory (it has no multirun.yaml; "
+                                   "a sweep writes one when it starts)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kpis.csv"]
+
+
+def test_a_corrupt_job_record_is_named(tmp_path):
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / sweep.RECORD).write_text('{"job": 0, "par')
+    done = aggregate(tmp_path)
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"sweep: {tmp_path / '0' / sweep.RECORD}: not a readable job record")
+
+
+def test_resume_without_a_readable_multirun_yaml_is_named(tmp_path):
+    (tmp_path / "multirun.yaml").write_text("hydra: [unclosed\n")
+    done = subprocess.run([sys.executable, "-m", "sim", "sweep", "resume", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"sweep: {tmp_path / 'multirun.yaml'}: not a readable multirun.yaml")
