@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..analysis.kpis import meets
 from ..analysis.progress import Progress
 from ..analysis.runner import run_kpis
 from ..config import overrides as grammar
+from ..config import parameter_table
 from ..config.compose import add_config_dir_argument, load_config, parameters, with_values
 from ..config.errors import ConfigError
 
@@ -93,9 +95,18 @@ def _metric(result_kpis: pd.DataFrame, metric: str, year: int, years: tuple[int,
     return value, str(in_year["binding_constraint"].mode().iloc[0])
 
 
+def integer_valued(parameter: str) -> bool:
+    """Whether the key takes whole numbers (vessels, years, counts): sought over the integers."""
+    parts = tuple(parameter.split("."))
+    row = parameter_table.children(parts[:-1]).get(parts[-1])
+    return row is not None and row.kind.removeprefix("optional_") in ("count", "year", "seed")
+
+
 def bisection_tolerance(low: float, high: float, tolerance: float | None) -> float:
     """The tolerance of a goal-seek over [low, high] (default: a thousandth of the range); a
-    ValueError for an empty range or a tolerance that bisection could never reach."""
+    ValueError for an empty or infinite range or a tolerance that bisection could never reach."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"goal-seek range [{low}, {high}]: expected finite numbers")
     if not high > low:
         raise ValueError(f"goal-seek range [{low}, {high}]: expected low < high")
     if tolerance is None:
@@ -117,6 +128,11 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
     tolerance = bisection_tolerance(low, high, tolerance)
     if points < 2:
         raise ValueError(f"goal-seek points {points}: expected at least 2")
+    whole = integer_valued(parameter)
+    if whole:  # vessels 1 10: whole numbers only, to the nearest one
+        if low != int(low) or high != int(high):
+            raise ValueError(f"goal-seek range [{low:g}, {high:g}] of {parameter}: expected whole numbers")
+        low, high, tolerance = int(low), int(high), 1
     base = plain_config(cfg)
     params = parameters(base)  # validates the base scenario once, before any search
     target = params.target
@@ -124,7 +140,8 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
         raise ValueError(f"goal-seek years {years[0]}-{years[1]}: expected years in "
                          f"[{params.start_year}, {params.end_year}], first <= last")
     task = (base, parameter, target.metric, target.year, years)
-    grid = [float(v) for v in np.linspace(low, high, points)]
+    grid = (sorted({int(round(v)) for v in np.linspace(low, high, points)}) if whole
+            else [float(v) for v in np.linspace(low, high, points)])
     seen = dict(zip(grid, _map(_evaluate, [(*task, v) for v in grid], workers)))  # value -> (metric, binding)
 
     def met(value: float) -> bool:
@@ -139,7 +156,7 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
             continue
         # a tolerance below the float spacing of the range would never be reached: stop there too
         while upper - lower > tolerance and lower < (lower + upper) / 2 < upper:
-            middle = (lower + upper) / 2
+            middle = (lower + upper) // 2 if whole else (lower + upper) / 2
             if met(middle) == lower_met:
                 lower = middle
             else:
@@ -175,7 +192,8 @@ def _intervals(grid: list[float], met: list[bool], edge_at: dict[int, float]) ->
 
 def _evaluate(task) -> tuple[float, str]:
     base, parameter, metric, year, years, value = task
-    return _metric(run_kpis(parameters(with_value(base, parameter, float(value)))), metric, year, years)
+    value = value if isinstance(value, int) else float(value)  # whole numbers stay integers (vessels)
+    return _metric(run_kpis(parameters(with_value(base, parameter, value))), metric, year, years)
 
 
 def _map(function, tasks: list, workers: int | None, progress: str | None = None) -> list:
