@@ -270,7 +270,7 @@ API_CALLS = {
     "run of None": (lambda: sim.run(None), "config"),
     "parameters of a number": (lambda: sim.parameters(5), "config"),
     "load_config of a text": (lambda: sim.load_config("policy=combined"), "overrides"),
-    "load_config of an empty directory": (lambda: sim.load_config(config_dir="."), "config_dir"),
+    "load_config of a missing directory": (lambda: sim.load_config(config_dir="no/such/dir"), "--config-dir"),
 }
 
 
@@ -285,13 +285,14 @@ def test_bad_calls_of_the_api(call, key, tmp_path, monkeypatch):
 
 
 def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
-    """A YAML syntax error in the user's own config directory names the file and the line."""
-    (tmp_path / "config.yaml").write_text("start_year: 2025\nend_year: [2050\nmode: expected\n")
+    """A YAML syntax error in a config group of the user's own directory names the file and line."""
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "mine.yaml").write_text("name: mine\nrate_changes: [{year: 2030\nallocation: x\n")
 
     with pytest.raises(sim.ConfigError) as raised:
-        sim.load_config(config_dir=tmp_path)
+        sim.load_config(["policy=mine"], config_dir=tmp_path)
 
-    assert raised.value.key.startswith(f"{tmp_path / 'config.yaml'}:")
+    assert raised.value.key.startswith(f"{tmp_path / 'policy' / 'mine.yaml'}:")
     assert raised.value.expected == "valid YAML" and "\n" not in str(raised.value)
 
 
@@ -331,13 +332,13 @@ def test_bad_input_through_the_command_line(overrides, key, tmp_path):
 
 def test_a_yaml_syntax_error_in_a_config_directory_is_one_line(tmp_path):
     """python -m sim --config-dir DIR with a YAML error in DIR: one line naming the file and line."""
-    conf = tmp_path / "conf"
-    conf.mkdir()
-    (conf / "config.yaml").write_text("start_year: 2025\nend_year: [2050\n")
+    conf = tmp_path / "conf" / "policy"
+    conf.mkdir(parents=True)
+    (conf / "mine.yaml").write_text("name: mine\nrate_changes: [{year: 2030\nallocation: x\n")
 
-    finished = subprocess.run([sys.executable, "-m", "sim", "--config-dir", str(conf)], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+    finished = subprocess.run([sys.executable, "-m", "sim", "--config-dir", str(tmp_path / "conf"), "policy=mine"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
-    assert finished.returncode == 2
-    assert finished.stderr.strip() .startswith(f"config error: {conf / 'config.yaml'}:3:"), finished.stderr
+    assert finished.returncode == 2, finished.stderr
+    assert finished.stderr.strip().startswith(f"config error: {conf / 'mine.yaml'}:"), finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1
