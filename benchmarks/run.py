@@ -79,10 +79,11 @@ def end_to_end() -> float:
         return time.perf_counter() - start
 
 
-def peak_memory_mib(replications: int) -> float:
-    """Peak resident memory [MiB] of a fresh process running `replications` in one process."""
+def peak_memory_mib(replications: int, tables: str = "all") -> float:
+    """Peak resident memory [MiB] of a fresh process running `replications` in one process
+    (`tables`: output.replication_tables)."""
     code = ("import resource, sim; p = sim.parameters(sim.load_config(['mode=stochastic', "
-            f"'replications={replications}'])); sim.run(p, workers=1); "
+            f"'replications={replications}', 'output.replication_tables={tables}'])); sim.run(p, workers=1); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())
@@ -110,9 +111,10 @@ def main() -> None:
     if "end_to_end" in chosen:
         print(f"python -m sim end to end: {best_of(end_to_end, 3):.2f} s")
     if "memory" in chosen:
-        sizes = {n: peak_memory_mib(n) for n in (10, 100)}
-        listed = ", ".join(f"{n} replications {m:.0f} MiB" for n, m in sizes.items())
-        print("peak memory, stochastic, one process: " + listed)
+        for tables in ("all", "first"):
+            sizes = {n: peak_memory_mib(n, tables) for n in (10, 100)}
+            listed = ", ".join(f"{n} replications {m:.0f} MiB" for n, m in sizes.items())
+            print(f"peak memory, stochastic, one process, output.replication_tables={tables}: " + listed)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ class Result:
         opening stock, the installed base and hoarded products that history left)
     kpis : one row per replication and year
     kpi_quantiles : year, kpi, mean, p5, p50, p95 over replications
+    table_replications : how many replications flows and stocks hold (all of them, or only
+        replication 0 with output.replication_tables = first); means of flows divide by it
     """
 
     params: Params
@@ -32,6 +34,7 @@ class Result:
     stocks: pd.DataFrame
     kpis: pd.DataFrame
     kpi_quantiles: pd.DataFrame
+    table_replications: int
 
     @property
     def graph(self) -> FlowGraph:
@@ -43,7 +46,9 @@ class ResultBuilder:
     """Collects replications one at a time as compact integer-coded rows; build() makes the tables.
 
     Labels (nodes, segments, origins) are stored once as categories, so memory per replication is
-    a few bytes per non-zero flow and a run's memory grows little with replications.
+    a few bytes per non-zero flow (about 1.1 MB for the default scenario). With
+    output.replication_tables = first only replication 0's rows are kept, and memory no longer
+    grows with replications but for the KPI rows.
     """
 
     FLOW_COLUMNS = ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"]
@@ -60,6 +65,7 @@ class ResultBuilder:
         self._stocks: list[np.ndarray] = []  # rows: replication, year, node, slot
         self._stock_mass: list[np.ndarray] = []
         self._kpis: list[pd.DataFrame] = []
+        self.table_replications = 0
 
     def _code(self, table: dict[str, int], label: str) -> int:
         return table.setdefault(label, len(table))
@@ -73,9 +79,10 @@ class ResultBuilder:
             if received:
                 received = np.sum(received, axis=0)
                 stocks[sink] = np.vstack([np.zeros((1, n_segments + 1)), np.cumsum(received, axis=0)])
-        if self.tables:
+        if self.tables and (params.output.replication_tables == "all" or record.replication == 0):
             self._add_flows(record)
             self._add_stocks(record.replication, stocks)
+            self.table_replications += 1
         columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics)
         frame = pd.DataFrame(columns)
         frame.insert(0, "replication", record.replication)
@@ -106,6 +113,10 @@ class ResultBuilder:
                 self._stocks.append(rows)
                 self._stock_mass.append(levels[:, slot] / 1e3)
 
+    def held_arrays(self) -> list[np.ndarray]:
+        """The arrays of flow and stock rows held so far (what grows with replications)."""
+        return [*self._flows, *self._flow_mass, *self._stocks, *self._stock_mass]
+
     def kpi_table(self) -> pd.DataFrame:
         return pd.concat(self._kpis, ignore_index=True)
 
@@ -117,7 +128,7 @@ class ResultBuilder:
             "from_node": nodes, "to_node": nodes})
         stocks = self._frame(self._stocks, self._stock_mass, self.STOCK_COLUMNS, {
             "year": self.params.start_year - 1, "node": nodes, "segment": self.segments})
-        return Result(self.params, flows, stocks, kpis, quantiles(kpis))
+        return Result(self.params, flows, stocks, kpis, quantiles(kpis), max(self.table_replications, 1))
 
     @staticmethod
     def _frame(rows: list[np.ndarray], mass: list[np.ndarray], columns: list[str], labels: dict) -> pd.DataFrame:

@@ -141,6 +141,7 @@ class Output:
     figures: bool
     sankey_year: int
     parquet: bool
+    replication_tables: str  # all, or first: flows and stocks of replication 0 only
 
 
 @dataclass(frozen=True)

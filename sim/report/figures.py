@@ -69,7 +69,7 @@ def sankey_links(result: Result, year: int) -> list[Link]:
     """The flows of one year between Sankey nodes [t], means over replications. Deliveries from the
     market are split into primary and recycled magnets; other flows are summed over origins."""
     flows = result.flows[result.flows["year"] == year]
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     recycled = flows["origin"].isin(["post_consumer", "pre_consumer"]) & (flows["from_node"] == g.MARKET)
     flows = flows.assign(kind=np.where(recycled, "recycled", ""))
     grouped = flows.groupby(["from_node", "to_node", "kind"], observed=True)["mass_t"].sum() / replications
@@ -314,7 +314,7 @@ def eol_by_segment_png(result: Result, path: Path) -> Path:
     p = result.params
     flows = result.flows
     rows = flows[(flows["from_node"] == g.IN_USE) & (flows["to_node"] == g.END_OF_LIFE)]
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     table = rows.pivot_table(index="year", columns="segment", values="mass_t", aggfunc="sum", observed=True)
     table = table.reindex(index=list(p.years), columns=list(p.segment_names)).fillna(0.0) / replications / 1e3
     fig = Figure(figsize=(8, 4.8))

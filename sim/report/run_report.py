@@ -80,7 +80,7 @@ def eol_figure(result: Result) -> dict:
     p = result.params
     flows = result.flows
     rows = flows[(flows["from_node"] == "in_use") & (flows["to_node"] == "end_of_life")]
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     table = rows.pivot_table(index="year", columns="segment", values="mass_t", aggfunc="sum", observed=True)
     table = table.reindex(index=list(p.years), columns=list(p.segment_names)).fillna(0.0) / replications
     data = [{"x": list(table.index), "y": list(table[s]), "name": segment_name(s), "stackgroup": "eol",

@@ -113,7 +113,7 @@ def _by_year(frame: pd.DataFrame, index: list[str], years: list[int], replicatio
 
 def flow_sheet(result: Result) -> Sheet:
     years = list(result.params.years)
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     frame = _by_year(result.flows, ["from_node", "to_node", "origin"], years, replications)
     columns = {"from_node": Column("", "node the flow leaves (see the README's node names)"),
                "to_node": Column("", "node the flow enters"),
@@ -124,7 +124,7 @@ def flow_sheet(result: Result) -> Sheet:
 
 def segment_sheet(result: Result) -> Sheet:
     years = list(result.params.years)
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     flows = result.flows
     parts = []
     for measure, src, dst, origins in SEGMENT_MEASURES:
@@ -143,7 +143,7 @@ def segment_sheet(result: Result) -> Sheet:
 
 def stock_sheet(result: Result) -> Sheet:
     years = [result.params.start_year - 1, *result.params.years]
-    replications = max(int(result.kpis["replication"].nunique()), 1)
+    replications = result.table_replications
     frame = _by_year(result.stocks, ["node"], years, replications)
     columns = {"node": Column("", "node (a sink's stock is what it has received)")}
     return Sheet("stocks", frame, columns, years=Column("t", f"end-of-year stock, summed over segments; "

@@ -75,6 +75,8 @@ def provenance(cfg: DictConfig | dict, result: Result, scenario: str | None = No
         "seed": result.params.seed,
         "mode": result.params.mode,
         "replications": int(result.kpis["replication"].nunique()),
+        "replication_tables": result.params.output.replication_tables,  # all, or first: replication 0
+        "table_replications": result.table_replications,  # replications that flows and stocks hold
         "python": platform.python_version(),
     }
     if scenario:

@@ -105,7 +105,7 @@ def flow_t(result: Result, year: int, sources, targets, segments=None) -> float:
     rows = flows[(flows["year"] == year) & flows["from_node"].isin(sources) & flows["to_node"].isin(targets)]
     if segments is not None:
         rows = rows[rows["segment"].isin(segments)]
-    return float(rows["mass_t"].sum()) / max(result.kpis["replication"].nunique(), 1)
+    return float(rows["mass_t"].sum()) / result.table_replications
 
 
 def target_scope_delivered_t(result: Result, year: int) -> float:
@@ -307,7 +307,7 @@ def _segments_table(view: KpiView, result: Result) -> list[str]:
     years = view.report_years()
     year = view.params.target.year
     flows = result.flows
-    replications = view.replications
+    replications = result.table_replications
 
     def by_segment(src: str, dst: str) -> pd.DataFrame:
         rows = flows[(flows["from_node"] == src) & (flows["to_node"] == dst)]
@@ -352,6 +352,8 @@ def render(result: Result, scenario: str | None = None) -> str:
     p = view.params
     title = f"# Recycled NdFeB in new EU magnets: {p.policy.name} policy"
     mode = p.mode if view.replications == 1 else f"{p.mode}, {view.replications} replications"
+    if result.table_replications < view.replications:  # output.replication_tables = first
+        mode += "; flows and stocks of replication 0 only"
     plants = ", ".join(plant.name for plant in p.plants) or "none"
     lines = [title, "",
              f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
