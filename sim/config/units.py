@@ -9,10 +9,10 @@ import pint
 
 from .errors import ConfigError
 
-ureg = pint.UnitRegistry(cache_folder=":auto:")
-# pint reads "kt" as knots; in this domain kt is a kilotonne. Redefine it before anything parses.
-ureg._units.pop("kt", None)
-ureg._units_casei.pop("kt", None)
+# pint reads "kt" as knots; in this domain kt is a kilotonne. The registry lets a definition replace
+# an existing symbol silently (on_redefinition="ignore" silences the notice, the new one wins), so
+# "kt" is redefined before anything parses, through public API only.
+ureg = pint.UnitRegistry(cache_folder=":auto:", on_redefinition="ignore")
 ureg.define("kilotonne = 1000 * tonne = kt")
 
 #: Canonical units of the event loop: masses in kg, times in years.
