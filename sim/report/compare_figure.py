@@ -35,14 +35,17 @@ def compare_png(results: Mapping[str, Result], path: Path) -> Path | None:
     fig = Figure(figsize=(12, 4.8))
     FigureCanvasAgg(fig)
     over_time, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    for scenario, result in results.items():
+    styles = ("-", "--", "-.", ":")
+    for index, (scenario, result) in enumerate(results.items()):
         series = result.kpis.groupby("year")[target.metric].mean()
-        over_time.plot(series.index, 100 * series.to_numpy(), label=scenario, linewidth=1.6)
+        # line styles and widths that differ, so that scenarios which coincide stay visible
+        over_time.plot(series.index, 100 * series.to_numpy(), styles[index % len(styles)], label=scenario,
+                       linewidth=max(3.2 - 0.6 * index, 1.2))
     over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
     over_time.plot([target.year], [100 * target.share], "o", color="#c0392b",
                    label=f"target {100 * target.share:.0f} % by {target.year}")
     year_ticks(over_time, first.start_year, first.end_year)
-    over_time.set_ylabel(f"{name} [%]")
+    over_time.set_ylabel("share of new magnets [%]")
     over_time.set_title(f"{name}, by year", fontsize=10)
     over_time.grid(alpha=0.3)
     over_time.legend(fontsize=7)
@@ -60,10 +63,11 @@ def compare_png(results: Mapping[str, Result], path: Path) -> Path | None:
     bars.set_yticks(list(positions), names, fontsize=7)
     bars.invert_yaxis()
     bars.set_xlim(0, max(100 * target.share, max(100 * t for t, _ in split)) * 1.2)
-    bars.set_xlabel(f"{name} in {target.year} [%]")
-    bars.set_title(f"{name} in {target.year}, by origin", fontsize=10)
+    bars.set_xlabel(f"share of new magnets in {target.year} [%]")
+    bars.set_title(f"the same, in {target.year}, by origin", fontsize=10)
     bars.grid(alpha=0.3, axis="x")
     bars.legend(fontsize=7, loc="lower right")
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.92, wspace=0.45)
+    fig.suptitle(f"{name} [%]: target {100 * target.share:.0f} % by {target.year}", fontsize=11)
+    fig.subplots_adjust(left=0.06, right=0.97, bottom=0.11, top=0.86, wspace=0.3)
     fig.savefig(path, dpi=100)
     return path
