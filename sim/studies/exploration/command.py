@@ -17,14 +17,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ...config.compose import CONFIG_DIR, parameters
+from ...config.compose import parameters
 from ...config.errors import ConfigError
 from . import discovery, evaluation, robustness, sampling, sensitivity, summary
 from .ema import write_archive
 from .spec import SAMPLERS, Exploration, load
 
-#: where explorations write when no --out is given: outputs/explore/<name>/<time>
-OUTPUTS = CONFIG_DIR.parent / "outputs" / "explore"
+#: where explorations write when no --out is given: outputs/explore/<name>/<time>, under the
+#: directory the command runs from, as runs, sweeps and comparisons do (an installed package has no
+#: project directory to write into)
+OUTPUTS = Path("outputs") / "explore"
 #: an exploration under way: <out>.partial holds the plan (the spec, the composed levers, the unit
 #: sample) and, for Hydra's launchers, the outcomes of each chunk
 PARTIAL, PLAN, CHUNKS = ".partial", "plan.pkl", "chunks"
