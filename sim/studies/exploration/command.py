@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ...analysis.progress import Progress
 from ...config.compose import parameters
 from ...config.errors import ConfigError
 from . import discovery, evaluation, robustness, sampling, sensitivity, summary
@@ -34,18 +35,21 @@ PARTIAL, PLAN, CHUNKS = ".partial", "plan.pkl", "chunks"
 
 def explore(exploration: Exploration | str, n: int | None = None, sampler: str | None = None,
             seed: int | None = None, overrides: Sequence[str] = (), out: Path | None = None,
-            workers: int | None = None, base: dict | None = None, progress=None) -> Path:
+            workers: int | None = None, base: dict | None = None, progress: bool = False) -> Path:
     """Run an exploration in a local process pool and write its outputs; returns the output directory.
 
     The directory is filled under a temporary name (<out>.partial) and renamed when complete, so an
     interrupted exploration leaves nothing that looks like a result. `base`: a plain config to
-    explore instead of conf/ (levers are then `key=value` settings on it).
+    explore instead of conf/ (levers are then `key=value` settings on it). progress: report the
+    runs done on stderr.
     """
     partial = prepare(exploration, n, sampler, seed, overrides, out, base)
     plan = _plan(partial)
+    experiments = pd.read_parquet(partial / "experiments.parquet")
     started = time.perf_counter()
-    evaluation.run_all(plan["exploration"], pd.read_parquet(partial / "experiments.parquet"), plan["bases"],
-                       partial / "outcomes.parquet", workers, progress)
+    with Progress(len(experiments), "exploration runs", enabled=progress) as bar:
+        evaluation.run_all(plan["exploration"], experiments, plan["bases"], partial / "outcomes.parquet",
+                           workers, bar)
     return finish(partial, time.perf_counter() - started)
 
 
@@ -188,18 +192,13 @@ def main(argv: list[str] | None = None) -> int:
             print(" ".join(hydra_command(partial, args.chunks)[1:]).replace("-m sim", "python -m sim", 1))
             return 0
         out = explore(exploration, args.n, args.sampler, args.seed, args.overrides, args.out, args.workers,
-                      progress=_progress if sys.stderr.isatty() else None)
+                      progress=True)
     except ValueError as error:
         if isinstance(error, ConfigError):
             raise  # the command line's one error report prints it
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     print((out / "discovery.md").read_text().split("\n## ")[0].strip())
     print(f"\nexploration in {out}")
     return 0
 
-
-def _progress(done: int) -> None:
-    print(f"\r{done} runs", end="", file=sys.stderr, flush=True)

@@ -149,12 +149,11 @@ def run_all(exploration: Exploration, experiments: pd.DataFrame, bases: dict, pa
     outcomes to `path` (Parquet), in run order whatever the number of workers (default: one per
     core). Returns the outcomes table.
 
-    progress : called with the number of runs done after each chunk
+    progress : a sim.analysis.progress.Progress advanced after each chunk (None: no report)
     """
     chunks = _chunks(tasks(exploration, experiments), CHUNK)
     workers = processes.count(workers, -(-len(experiments) // CHUNK))
     table_schema = schema(exploration.outcomes)
-    done = 0
     with pq.ParquetWriter(path, table_schema) as writer, contextlib.ExitStack() as stack:
         if workers == 1:
             _start(bases, exploration.outcomes)
@@ -165,7 +164,8 @@ def run_all(exploration: Exploration, experiments: pd.DataFrame, bases: dict, pa
             results = pool.map(_chunk, chunks)  # in order: the table does not depend on scheduling
         for rows in results:
             writer.write_table(pa.Table.from_pylist(rows, schema=table_schema))
-            done += len(rows)
             if progress is not None:
-                progress(done)
+                failed = sum(row["status"] != "ok" for row in rows)
+                progress.advance(count=len(rows) - failed)
+                progress.advance(ok=False, count=failed)
     return pd.read_parquet(path)
