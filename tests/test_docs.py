@@ -50,11 +50,9 @@ def test_quick_start_has_exactly_two_commands():
     assert "pytest" in commands[1]
 
 
-def test_walkthrough_quotes_the_default_run():
+def test_walkthrough_quotes_the_default_run(default_result):
     """The README's excerpt of the default run shows what the default run computes today."""
-    import sim
-
-    kpis = sim.run(sim.load_config()).kpis.set_index("year")
+    kpis = default_result.kpis.set_index("year")
     text = README.read_text()
     row = re.search(r"\| target scope \(EV motors, wind generators\): all recycled \| (.*?) \|\n", text).group(1)
     quoted_2025, quoted_2030, quoted_2035 = [float(cell.strip(" %")) for cell in row.split("|")]

@@ -22,8 +22,8 @@ CAPACITY_BENCHMARK = 0.25
 
 
 @pytest.fixture(scope="module")
-def kpis():
-    return sim.run(sim.load_config()).kpis.set_index("year")
+def kpis(default_result):
+    return default_result.kpis.set_index("year")
 
 
 def test_default_demand_follows_the_published_path(kpis):

@@ -18,11 +18,6 @@ from sim.model.simulation import Simulation
 
 
 @pytest.fixture(scope="module")
-def default_expected():
-    return sim.run(sim.load_config())
-
-
-@pytest.fixture(scope="module")
 def default_stochastic():
     return sim.run(sim.load_config(["mode=stochastic", "replications=3", "end_year=2032"]))
 
@@ -32,9 +27,9 @@ def full_feature(request):
     return sim.run(full_feature_config(request.param, replications=3))
 
 
-def test_default_scenario_balances_in_expected_mode(default_expected):
+def test_default_scenario_balances_in_expected_mode(default_result):
     """Every node of the default scenario balances in every year: inflow - outflow = change of stock."""
-    residuals = assert_balanced(default_expected)
+    residuals = assert_balanced(default_result)
     assert {"in_use", "scrap_store", "sintering", "market", "scrap_export"} <= set(residuals["node"])
 
 
@@ -44,7 +39,7 @@ def test_default_scenario_balances_in_stochastic_mode(default_stochastic):
     assert sorted(residuals["replication"].unique()) == [0, 1, 2]
 
 
-@pytest.mark.parametrize("name", ["default_expected", "default_stochastic"])
+@pytest.mark.parametrize("name", ["default_result", "default_stochastic"])
 def test_default_scenario_sources_end_up_in_nodes_and_sinks(name, request):
     """Whatever primary supply and imports bring in is held at the end by some node or sink."""
     assert_sources_match_holdings(request.getfixturevalue(name))

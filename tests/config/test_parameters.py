@@ -13,7 +13,7 @@ import yaml
 
 import sim
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 TABLE = Path(sim.__file__).parent / "config" / "parameter_table.csv"
 
 
