@@ -58,5 +58,5 @@ def test_walkthrough_quotes_the_default_run(default_result):
     quoted_2025, quoted_2030, quoted_2035 = [float(cell.strip(" %")) for cell in row.split("|")]
     for year, quoted in ((2025, quoted_2025), (2030, quoted_2030), (2035, quoted_2035)):
         assert round(100 * kpis.at[year, "recycled_content_target_scope"], 2) == quoted
-    calibration = re.search(r"\| post-consumer recycled content 2030 \| (.*?) %", text).group(1)
+    calibration = re.search(r"\| post-consumer recycled content 2030 \(%\) \| (.*?) \|", text).group(1)
     assert round(100 * kpis.at[2030, "recycled_content_post_consumer"], 2) == float(calibration)

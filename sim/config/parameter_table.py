@@ -4,11 +4,14 @@ their kinds, units, defaults, meanings and sources. Validation and the README re
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 TABLE_PATH = Path(__file__).with_name("parameter_table.csv")
+#: a citation of an entry of docs/sources.md, e.g. [@vannielen2023]
+CITATION = re.compile(r"\[@([a-z0-9-]+)\]")
 WILDCARDS = ("<segment>", "<plant>")
 
 
@@ -55,6 +58,11 @@ def markdown() -> str:
     for row in rows():
         default = row.default if row.default else "required"
         lines.append(
-            f"| `{row.key}` | {row.unit or '-'} | {default} | {row.meaning} | {row.source or '-'} |"
+            f"| `{row.key}` | {row.unit or '-'} | {default} | {row.meaning} | {_linked(row.source) or '-'} |"
         )
     return "\n".join(lines)
+
+
+def _linked(source: str) -> str:
+    """Citations as links to their entries in docs/sources.md."""
+    return CITATION.sub(lambda m: f"[{m.group(1)}](docs/sources.md#{m.group(1)})", source)

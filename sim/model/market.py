@@ -17,6 +17,11 @@ from ..config.series import by_year
 from . import lots
 from .graph import MARKET
 
+#: time from making a recycled magnet to its delivery [yr]: a month, whatever the step length, so
+#: the recycled content of a year does not depend on steps_per_year (steps longer than a month
+#: deliver at the next step)
+LEAD_TIME = 1.0 / 12
+
 
 @dataclass
 class Delivery:
@@ -67,13 +72,21 @@ class Market:
         self.whole_units = whole_units
         self.wanted = WholeUnits(len(params.segments))  # units demanded
         self.served = WholeUnits(len(params.segments))  # units served while supply is short
-        self.recycled = lots.empty(params)  # recycled magnets waiting, by origin
+        self.recycled = lots.empty(params)  # recycled magnets ready, by origin
+        self.in_transit: list[tuple[float, np.ndarray]] = []  # (time ready [yr], lot) in order made
 
-    def receive(self, lot: np.ndarray) -> None:
-        self.recycled += lot
+    def receive(self, lot: np.ndarray, t: float) -> None:
+        """Recycled magnets [kg by origin slot] made at time t [yr], ready LEAD_TIME later."""
+        if lot.any():
+            self.in_transit.append((t + LEAD_TIME, lot))
+
+    def _release(self, t: float) -> None:
+        while self.in_transit and self.in_transit[0][0] <= t + 1e-9:
+            self.recycled = self.recycled + self.in_transit.pop(0)[1]
 
     def deliver(self, year: int, t: float) -> Delivery:
         """Meet one step's demand at time t [yr] in calendar `year`."""
+        self._release(t)
         row = year - self.first_year
         units = self.units_per_year[row] / self.steps_per_year
         if self.whole_units:  # stochastic mode places whole units
@@ -108,7 +121,7 @@ class Market:
         )
 
     def stock(self) -> np.ndarray:
-        return self.recycled
+        return self.recycled + sum((lot for _, lot in self.in_transit), np.zeros_like(self.recycled))
 
 
 def allocate(delivered: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:

@@ -110,6 +110,13 @@ class HpmsPlant:
         refilled, self.refilled = self.refilled, self.env.event()
         refilled.succeed()
 
+    def reserve(self, year: int) -> float:
+        """Short-loop scrap [kg] the plant keeps from long-loop plants this step: what its schedule
+        allows it to take, plus a batch being formed (none while it has no capacity)."""
+        if self.capacity[year - self.first_year] <= 0:
+            return 0.0
+        return self.allowance + self.plant.batch_size
+
     def _opening(self) -> float | None:
         """Start of the first year the schedule gives capacity [yr], or None if it never does."""
         open_years = np.nonzero(self.capacity > 0)[0]
@@ -201,9 +208,10 @@ class LongLoopPlant:
         self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
         self.step = 1.0 / params.steps_per_year
 
-    def process(self, year: int) -> np.ndarray:
-        """Process one step of feed; return the magnet-equivalent output by origin slot."""
-        feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step)
+    def process(self, year: int, reserve: float = 0.0) -> np.ndarray:
+        """Process one step of feed, leaving `reserve` kg of short-loop scrap to the HPMS plants;
+        return the magnet-equivalent output by origin slot."""
+        feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step, reserve)
         output = feed * self.plant.process_yield
         self.ledger.move(year, SCRAP_STORE, self.name, feed)
         self.ledger.move(year, self.name, MARKET, output)

@@ -42,19 +42,21 @@ class ScrapStore:
     def available(self, grades: tuple[str, ...]) -> float:
         return sum(float(self.pools[g].sum()) for g in grades)
 
-    def take(self, grades: tuple[str, ...], kg: float) -> np.ndarray:
-        """Remove `kg` from the grades in order, each pool giving up its origins pro rata."""
+    def take(self, grades: tuple[str, ...], kg: float, reserve: float = 0.0) -> np.ndarray:
+        """Remove `kg` from the grades in order, each pool giving up its origins pro rata; `reserve`
+        [kg] of short-loop scrap stays for the HPMS plants (a long-loop plant takes only the rest)."""
         taken = np.zeros_like(self.pools["short_loop"])
         for grade in grades:
             pool = self.pools[grade]
             held = pool.sum()
-            if kg <= 0 or held <= 0:
+            amount = min(kg, held - (reserve if grade == "short_loop" else 0.0))
+            if amount <= 0 or held <= 0:
                 continue
-            if kg >= held:
+            if amount >= held:
                 part = pool.copy()
                 pool[:] = 0.0
             else:
-                part = pool * (kg / held)
+                part = pool * (amount / held)
                 pool -= part
             taken += part
             kg -= part.sum()

@@ -143,9 +143,6 @@ class Simulation:
             lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
             ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
             ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
-        # long-loop plants take the scrap the HPMS plants left in the last step, before new deposits
-        for plant in self.long_loop:
-            self.market.receive(plant.process(year))
         ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed * kg))
         ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded * kg))
 
@@ -167,10 +164,15 @@ class Simulation:
         ledger.move(year, SINTERING, MARKET, magnets)
         ledger.move(year, SINTERING, SCRAP_STORE, swarf)
         ledger.move(year, SINTERING, PROCESS_LOSS, loss)
-        self.market.receive(magnets)
+        self.market.receive(magnets, t)
         self.store.deposit(year, swarf, exportable=False)
         for plant in self.hpms:  # after all deposits: plants take feed in the order listed
             plant.refill(year)
+        # long-loop plants take the step's scrap after the HPMS plants have reserved theirs, so
+        # the split between the routes does not depend on the step length (README: time steps)
+        reserve = sum(plant.reserve(year) for plant in self.hpms)
+        for plant in self.long_loop:
+            self.market.receive(plant.process(year, reserve), t)
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)
