@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SOURCES = {"primary_supply", "scrap_import"}
-SINKS = {"uncollected", "shredder_loss", "scrap_export", "process_loss", "other_uses"}
-STOCK_NODES = {"in_use", "end_of_life", "collection", "dismantling", "scrap_store", "sintering", "market"}
+SOURCES = {"primary_supply", "magnet_imports", "product_imports", "scrap_import"}
+SINKS = {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export", "other_uses"}
+STOCK_NODES = {"in_use", "end_of_life", "collection", "dismantling", "scrap_store", "metal_alloy_making",
+               "magnet_making", "bonded_making", "market"}
 PLANT_PREFIXES = ("hpms:", "long_loop:")
 
 #: one pint year is 365.25 d, so an 8 h HPMS cycle is 8 / 8766 yr
@@ -30,7 +31,8 @@ def merged(base: dict, changes: dict) -> dict:
 
 
 def small_config(**changes) -> dict:
-    """One segment, one HPMS plant, 2020-2030: the smallest scenario that runs the whole chain."""
+    """One segment, one HPMS plant, magnet making, 2020-2030: the smallest scenario that runs the
+    whole chain."""
     base = {
         "start_year": 2020, "end_year": 2030, "history_start": 2000, "mode": "expected",
         "segments": {"a": {"placed_on_market": 1000, "magnet_per_unit": "1 kg",
@@ -38,6 +40,7 @@ def small_config(**changes) -> dict:
                            "collection_rate": 0.5, "liberation_rate": 0.5, "in_target_scope": True}},
         "plants": {"p": {"route": "hpms", "capacity": "100 t/yr", "vessels": 2, "batch_size": "400 kg",
                          "cycle_time": "8 h", "availability": 1.0}},
+        "industry": {"magnet_making": {"capacity": "100 t/yr"}},  # takes every recycled input
         "target": {"year": 2025},
         "output": {"sankey_year": 2025},
     }
@@ -49,7 +52,8 @@ def full_feature_config(mode: str = "expected", replications: int = 1) -> dict:
 
     Hoarding, dismantling capacity, rate changes, export with a ban year, grades for the long
     loop, an HPMS and a long-loop plant (with breakdowns in stochastic mode), a primary-supply
-    shock, imported scrap, regional magnet making, other uses and preferential allocation.
+    shock, imported scrap, magnet making (sintered and bonded, with in-house swarf), metal and alloy
+    making, magnets in imported products, other uses and preferential allocation.
     """
     return {
         "start_year": 2018, "end_year": 2028, "history_start": 2005, "mode": mode,
@@ -58,7 +62,8 @@ def full_feature_config(mode: str = "expected", replications: int = 1) -> dict:
             "motor": {"placed_on_market": {2005: 2000, 2020: 5000, 2028: 8000}, "magnet_per_unit": "1.5 kg",
                       "lifetime": {"distribution": "weibull", "shape": 3.0, "scale": "8 yr"},
                       "collection_rate": 0.7, "liberation_rate": {2018: 0.3, 2024: 0.7},
-                      "dismantling_capacity": "2 t/yr", "in_target_scope": True},
+                      "dismantling_capacity": "2 t/yr", "in_target_scope": True,
+                      "imported_product_share": {2018: 0.2, 2025: 0.4}},
             "drive": {"placed_on_market": 20000, "magnet_per_unit": "20 g",
                       "lifetime": {"distribution": "lognormal", "mean": "5 yr", "std": "2 yr"},
                       "hoarding": {"distribution": "lognormal", "mean": "2 yr", "std": "1 yr"},
@@ -71,10 +76,13 @@ def full_feature_config(mode: str = "expected", replications: int = 1) -> dict:
             "short": {"route": "hpms", "capacity": {2019: "0 t/yr", 2020: "6 t/yr"}, "vessels": 2,
                       "batch_size": "200 kg", "cycle_time": "8 h", "availability": 0.9,
                       "mtbf": "0.05 yr", "mttr": "0.005 yr"},
+            "bond": {"route": "hpms", "capacity": "1 t/yr", "batch_size": "100 kg", "product": "bonded"},
             "hydro": {"route": "long_loop", "capacity": "3 t/yr", "accepts": ["long_loop_only", "short_loop"],
                       "yield": 0.8},
         },
-        "market": {"other_uses": "5 t/yr", "regional_magnet_making": {2018: "2 t/yr", 2024: "4 t/yr"}},
+        "market": {"other_uses": "5 t/yr"},
+        "industry": {"magnet_making": {"capacity": {2018: "2 t/yr", 2024: "4 t/yr"}, "in_house_share": 0.3},
+                     "metal_alloy_making": {"capacity": "0.5 t/yr"}, "bonded_making": {"capacity": "0.5 t/yr"}},
         "scrap_store": {"export_share": 0.5, "imported_scrap": "1 t/yr", "swarf_short_loop_share": 0.3},
         "policy": {"allocation": "preferential", "export_ban_year": 2023,
                    "rate_changes": [{"year": 2026, "segment": "drive", "key": "collection_rate", "value": 0.6}],

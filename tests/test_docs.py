@@ -54,9 +54,12 @@ def test_walkthrough_quotes_the_default_run(default_result):
     """The README's excerpt of the default run shows what the default run computes today."""
     kpis = default_result.kpis.set_index("year")
     text = README.read_text()
-    row = re.search(r"\| target scope \(EV motors, wind generators\): all recycled \| (.*?) \|\n", text).group(1)
-    quoted_2025, quoted_2030, quoted_2035 = [float(cell.strip(" %")) for cell in row.split("|")]
-    for year, quoted in ((2025, quoted_2025), (2030, quoted_2030), (2035, quoted_2035)):
-        assert round(100 * kpis.at[year, "recycled_content_target_scope"], 2) == quoted
+    for label, kpi in (("post-consumer, all new magnets", "recycled_content_post_consumer"),
+                       ("post-consumer Dy", "recycled_content_post_consumer_Dy"),
+                       ("all recycled, EV motors and wind generators", "recycled_content_target_scope"),
+                       ("recycled content of region-made magnets", "recycled_content_region_made")):
+        row = re.search(rf"\| {re.escape(label)} \| (.*?) \|\n", text).group(1)
+        quoted = [float(cell.strip(" %")) for cell in row.split("|")]
+        assert quoted == [round(100 * kpis.at[year, kpi], 2) for year in (2025, 2030, 2035)], label
     calibration = re.search(r"\| post-consumer recycled content 2030 \(%\) \| (.*?) \|", text).group(1)
     assert round(100 * kpis.at[2030, "recycled_content_post_consumer"], 2) == float(calibration)

@@ -7,6 +7,7 @@ import numpy as np
 from ..config.parameters import Params
 from ..model import graph as g
 from ..model import lots
+from ..model.simulation import REPORTED_ELEMENTS
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")
@@ -65,12 +66,18 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
     kpi: dict[str, np.ndarray] = {"year": np.array(params.years)}
     kpi["demand_t"] = metrics["demand"] / 1e3
     kpi["delivered_t"] = delivered.sum(axis=1) / 1e3
-    kpi["primary_supply_t"] = flow(g.PRIMARY_SUPPLY, g.MARKET).sum(axis=1) / 1e3
+    kpi["primary_supply_t"] = (delivered - recycled).sum(axis=1) / 1e3
     kpi["recycled_supply_t"] = recycled.sum(axis=1) / 1e3
     kpi["shortage_t"] = metrics["shortage"] / 1e3
     kpi["recycled_content"] = _ratio(recycled.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_post_consumer"] = _ratio(post.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_pre_consumer"] = kpi["recycled_content"] - kpi["recycled_content_post_consumer"]
+    for element in REPORTED_ELEMENTS:  # per element, as the CRMA's disclosure of post-consumer shares
+        kpi[f"recycled_content_post_consumer_{element}"] = _ratio(metrics[f"post_consumer:{element}"],
+                                                                 metrics[f"delivered:{element}"])
+    region_made = flow(g.MAGNET_MAKING, g.MARKET) + flow(g.BONDED_MAKING, g.MARKET)
+    region_recycled = sum(flow(node, g.MARKET, ("recycled",)) for node in (g.MAGNET_MAKING, g.BONDED_MAKING))
+    kpi["recycled_content_region_made"] = _ratio(region_recycled.sum(axis=1), region_made.sum(axis=1))
     kpi["recycled_content_target_scope"] = _ratio(recycled[:, scope].sum(axis=1), delivered[:, scope].sum(axis=1))
     kpi["recycled_content_target_scope_post_consumer"] = _ratio(post[:, scope].sum(axis=1),
                                                                 delivered[:, scope].sum(axis=1))
@@ -91,6 +98,18 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
         kpi[loss_kpi(sink)] = mass / 1e3
     losses = {stage: lost[sink] for stage, sink in LOSS_OF_STAGE.items()}
 
+    kpi["region_made_t"] = region_made.sum(axis=1) / 1e3
+    kpi["bonded_made_t"] = flow(g.BONDED_MAKING, g.MARKET).sum(axis=1) / 1e3
+    kpi["imported_magnets_t"] = flow(g.MAGNET_IMPORTS, g.MARKET).sum(axis=1) / 1e3
+    kpi["imported_products_t"] = flow(g.PRODUCT_IMPORTS, g.MARKET).sum(axis=1) / 1e3
+    kpi["magnet_making_utilisation"] = _ratio(flow(g.MAGNET_MAKING, g.MARKET).sum(axis=1),
+                                              metrics["capacity:magnet_making"])
+    kpi["swarf_traded_t"] = flow(g.MAGNET_MAKING, g.SCRAP_STORE).sum(axis=1) / 1e3
+    kpi["swarf_in_house_t"] = metrics["in_house_swarf"] / 1e3
+    kpi["separated_t"] = flow(g.LONG_LOOP, g.METAL_ALLOY_MAKING).sum(axis=1) / 1e3
+    kpi["alloy_t"] = flow(g.METAL_ALLOY_MAKING, g.MAGNET_MAKING).sum(axis=1) / 1e3
+    kpi["unabsorbed_t"] = (stocks[g.MAGNET_MAKING][1:] + stocks[g.BONDED_MAKING][1:]).sum(axis=1) / 1e3
+
     feed_total, capacity_total = np.zeros(n_years), np.zeros(n_years)
     for route, template in g.PLANT_NODES.items():
         feed, capacity = np.zeros(n_years), np.zeros(n_years)
@@ -107,16 +126,17 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
         kpi[f"{route}_capacity_t"] = capacity / 1e3
         kpi[f"{route}_utilisation"] = _ratio(feed, capacity)
         feed_total, capacity_total = feed_total + feed, capacity_total + capacity
-    # CRMA-style capacity benchmark: magnets the plants could make at full capacity / consumption
+    # CRMA capacity benchmark: rare earths the plants could recover at full capacity over the rare
+    # earths in annual magnet consumption (generic composition on both sides, so in magnet mass)
     output_capacity = np.zeros(n_years)
     for plant in params.plants:
-        output_capacity += metrics[f"capacity:{g.plant_node(plant)}"] * plant.magnet_yield(params.sintering)
+        output_capacity += metrics[f"capacity:{g.plant_node(plant)}"] * plant.process_yield
     kpi["recycling_output_capacity_t"] = output_capacity / 1e3
     kpi["capacity_benchmark"] = _ratio(output_capacity, metrics["demand"])
-    produced = flow(g.SINTERING, g.MARKET) + flow(g.LONG_LOOP, g.MARKET)  # recycled magnets made
-    kpi["recycled_output_t"] = produced.sum(axis=1) / 1e3
+    kpi["recycled_output_t"] = region_recycled.sum(axis=1) / 1e3  # recycled material in region-made magnets
     kpi["scrap_inventory_t"] = stocks[g.SCRAP_STORE][1:].sum(axis=1) / 1e3
-    kpi["dy_tb_recovered_t"] = produced @ lots.heavy_rare_earth_share(params) / 1e3
+    kpi["dy_tb_recovered_t"] = sum(metrics[f"{origin}:{element}"] for origin in RECYCLED_ORIGINS
+                                   for element in lots.HEAVY_RARE_EARTHS) / 1e3
     kpi["binding_constraint"] = binding_constraint(feed_total, capacity_total, losses)
     return kpi
 

@@ -65,17 +65,16 @@ segments:
 
 market:
   other_uses: {2025: 1000 t/yr, 2035: 2000 t/yr}      # magnet demand outside the segments
-  regional_magnet_making: {2025: 200 t/yr, 2030: 500 t/yr}   # magnets made in the region (swarf)
-  swarf_share: 0.25
 
 scrap_store:
   export_share: {2025: 0.5, 2030: 0.2}                 # share of scrap sold outside the region
   imported_scrap: 0 t/yr
   swarf_short_loop_share: 0.0
 
-sintering:
-  yield: 0.85
-  swarf_share_of_loss: 0.8
+industry:                           # the value chain: recycled material enters only magnets made here
+  magnet_making: {capacity: {2025: 200 t/yr, 2030: 500 t/yr}, swarf_share: 0.25}
+  metal_alloy_making: {capacity: 50 t/yr}
+  bonded_making: {capacity: 0 t/yr}
 """
 
 PLANTS = """\

@@ -16,9 +16,10 @@ from . import parameter_table as table
 from .errors import ConfigError
 from .lifetimes import Lifetime
 from .series import AnchorSeries
-from .values import composition, default, parse
+from .values import ELEMENTS, composition, default, parse
 
-SECTIONS = ("plant_schedules", "market", "scrap_store", "sintering", "policy", "target", "output")
+SECTIONS = ("plant_schedules", "market", "scrap_store", "policy", "target", "output")
+INDUSTRY = ("magnet_making", "metal_alloy_making", "bonded_making")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -37,6 +38,7 @@ class Segment:
     short_loop_share: float
     dismantling_capacity: AnchorSeries | None  # kg/yr of magnets, None = unlimited
     in_target_scope: bool
+    imported_product_share: AnchorSeries
     composition: tuple[float, ...]  # shares of ELEMENTS
 
 
@@ -56,6 +58,7 @@ class Plant:
     mttr: float | None  # yr
     campaign_length: float  # yr
     accepts: tuple[str, ...]
+    product: str  # hpms: sintered or bonded
     process_yield: float
     yield_sd: float
 
@@ -65,9 +68,17 @@ class Plant:
             return self.mtbf / (self.mtbf + self.mttr)
         return self.availability
 
-    def magnet_yield(self, sintering: Sintering) -> float:
-        """Magnets per feed [kg/kg]: the plant's yield, times re-sintering's for HPMS powder."""
-        return self.process_yield * (sintering.process_yield if self.route == "hpms" else 1.0)
+    def recycled_yield(self, industry: Industry) -> float:
+        """Recycled material in region-made magnets per feed [kg/kg]: HPMS powder through magnet
+        making or bonded making, or a long loop's rare earths (generic composition) through metal
+        and alloy making and magnet making."""
+        making = industry.magnet_making
+        sintered = 1.0 - making.swarf_share - making.loss_share
+        if self.route == "hpms":
+            powder = sintered if self.product == "sintered" else industry.bonded_making.process_yield
+            return self.process_yield * powder
+        rare_earths = sum(generic_composition()[ELEMENTS.index(e)] for e in ("Nd", "Pr", "Dy", "Tb"))
+        return self.process_yield * rare_earths * industry.metal_alloy_making.process_yield * sintered
 
     def physical_capacity(self) -> float:
         """Feed the vessels can process per year at mean availability [kg/yr]."""
@@ -77,8 +88,6 @@ class Plant:
 @dataclass(frozen=True)
 class Market:
     other_uses: AnchorSeries  # kg/yr
-    regional_magnet_making: AnchorSeries  # kg/yr
-    swarf_share: float
 
 
 @dataclass(frozen=True)
@@ -89,10 +98,30 @@ class ScrapStore:
 
 
 @dataclass(frozen=True)
-class Sintering:
-    process_yield: float
+class MagnetMaking:
+    capacity: AnchorSeries  # kg of magnets per yr
+    swarf_share: float
+    loss_share: float
+    in_house_share: float
     yield_sd: float
-    swarf_share_of_loss: float
+
+
+@dataclass(frozen=True)
+class Making:
+    """A making stage with a capacity schedule and a yield (metal and alloy; bonded magnets)."""
+
+    capacity: AnchorSeries  # kg per yr of output
+    process_yield: float
+
+
+@dataclass(frozen=True)
+class Industry:
+    """The value chain in the region after recycling."""
+
+    magnet_making: MagnetMaking
+    metal_alloy_making: Making
+    bonded_making: Making
+    unabsorbed: str  # stock | export
 
 
 @dataclass(frozen=True)
@@ -157,7 +186,7 @@ class Params:
     plants: tuple[Plant, ...]
     market: Market
     scrap_store: ScrapStore
-    sintering: Sintering
+    industry: Industry
     policy: Policy
     target: Target
     output: Output
@@ -211,7 +240,7 @@ def _named(values, prefix: str) -> dict[str, Mapping]:
 
 def validate(config: Mapping) -> Params:
     """Validate a composed config (a mapping, e.g. OmegaConf.to_container of the DictConfig)."""
-    top = _section({k: v for k, v in config.items() if k not in ("segments", "plants", *SECTIONS)}, ())
+    top = _section({k: v for k, v in config.items() if k not in ("segments", "plants", "industry", *SECTIONS)}, ())
     if top["end_year"] < top["start_year"]:
         raise ConfigError("end_year", top["end_year"], f"a year >= start_year ({top['start_year']})")
     if top["history_start"] > top["start_year"]:
@@ -235,6 +264,9 @@ def validate(config: Mapping) -> Params:
         key = f"plants.{name}"
         if fields["route"] == "hpms" and fields["accepts"] != ("short_loop",):
             raise ConfigError(f"{key}.accepts", list(fields["accepts"]), "[short_loop] for an hpms plant")
+        if fields["route"] == "long_loop" and "product" in values:
+            raise ConfigError(f"{key}.product", values["product"],
+                              "no product for a long_loop plant (its output is separated rare earths)")
         if (fields["mtbf"] is None) != (fields["mttr"] is None):
             raise ConfigError(f"{key}.mttr", values.get("mttr"), "mtbf and mttr set together, or neither")
         fields["process_yield"] = fields.pop("yield")
@@ -248,19 +280,14 @@ def validate(config: Mapping) -> Params:
     for key, year in (("output.sankey_year", out["sankey_year"]), ("target.year", target["year"])):
         if not top["start_year"] <= year <= top["end_year"]:
             raise ConfigError(key, year, f"a year in [{top['start_year']}, {top['end_year']}]")
-    if sections["market"]["swarf_share"] >= 1.0:
-        raise ConfigError("market.swarf_share", sections["market"]["swarf_share"],
-                          "a share in [0, 1): some feedstock must end up in magnets")
-    sintering = sections["sintering"]
-    _check_yield_sd("sintering.yield_sd", sintering["yield_sd"], sintering["yield"])
+    industry = _industry(config.get("industry") or {})
     return Params(
         **top,
         segments=tuple(Segment(name=n, **f) for n, f in segments.items()),
         plants=tuple(plants),
         market=Market(**sections["market"]),
         scrap_store=ScrapStore(**sections["scrap_store"]),
-        sintering=Sintering(process_yield=sintering["yield"], yield_sd=sintering["yield_sd"],
-                            swarf_share_of_loss=sintering["swarf_share_of_loss"]),
+        industry=industry,
         policy=Policy(**{**policy, "supply_shocks": tuple(SupplyShock(*shock) for shock in policy["supply_shocks"])}),
         target=Target(**target),
         output=Output(**out),
@@ -318,6 +345,28 @@ def _apply_rate_changes(policy: dict, segments: dict[str, dict]) -> tuple:
             changed[year, name, key] = item_key
             segments[name][key] = segments[name][key].with_step(year, value)
     return tuple(change for _, change in listed)
+
+
+def _industry(values: Mapping) -> Industry:
+    """The industry group: one section per making stage, checked like every other section."""
+    top = _section(values, ("industry",))
+    stages = {name: _section(values.get(name) or {}, ("industry", name)) for name in INDUSTRY}
+    making = stages["magnet_making"]
+    if making["swarf_share"] >= 1.0:
+        raise ConfigError("industry.magnet_making.swarf_share", making["swarf_share"],
+                          "a share below 1: some feedstock must end up in magnets")
+    if making["swarf_share"] + making["loss_share"] >= 1.0:
+        raise ConfigError("industry.magnet_making.loss_share", making["loss_share"],
+                          f"a share below 1 - swarf_share ({1 - making['swarf_share']:g}): "
+                          "some feedstock must end up in magnets")
+    _check_yield_sd("industry.magnet_making.yield_sd", making["yield_sd"],
+                    1.0 - making["swarf_share"] - making["loss_share"])
+    return Industry(
+        magnet_making=MagnetMaking(**making),
+        metal_alloy_making=Making(stages["metal_alloy_making"]["capacity"], stages["metal_alloy_making"]["yield"]),
+        bonded_making=Making(stages["bonded_making"]["capacity"], stages["bonded_making"]["yield"]),
+        unabsorbed=top["unabsorbed"],
+    )
 
 
 def generic_composition() -> tuple[float, ...]:

@@ -72,15 +72,21 @@ DISMANTLING = "dismantling"
 SHREDDER_LOSS = "shredder_loss"
 SCRAP_STORE = "scrap_store"
 SCRAP_EXPORT = "scrap_export"
-SINTERING = "sintering"
+METAL_ALLOY_MAKING = "metal_alloy_making"
+MAGNET_MAKING = "magnet_making"
+BONDED_MAKING = "bonded_making"
+MAGNET_IMPORTS = "magnet_imports"
+PRODUCT_IMPORTS = "product_imports"
 PROCESS_LOSS = "process_loss"
+RECYCLED_EXPORT = "recycled_export"
 MARKET = "market"
 OTHER_USES = "other_uses"
 
 HPMS = PlantNode("hpms", STAGE, "HPMS {plant}", 5,
                  "an HPMS plant: hydrogen processing of scrap to powder; material in running vessels")
 LONG_LOOP = PlantNode("long_loop", STAGE, "long loop {plant}", 5,
-                      "a long-loop plant: hydrometallurgical recovery to magnet-equivalent output")
+                      "a long-loop plant: hydrometallurgical separation of the rare earths of scrap (oxides "
+                      "by element); iron, boron and the unrecovered rest are process loss")
 #: the plant node of each route (plants.<plant>.route)
 PLANT_NODES = {"hpms": HPMS, "long_loop": LONG_LOOP}
 
@@ -98,20 +104,34 @@ NODES: tuple[Node | PlantNode, ...] = (
     HPMS,
     LONG_LOOP,
     Node(SCRAP_EXPORT, SINK, "scrap exported", 5, "scrap exported out of the region", loss=True),
-    Node(SINTERING, STAGE, "re-sintering", 6,
-         "HPMS powder re-sintered into magnets; machining swarf goes back to the store"),
-    Node(PRIMARY_SUPPLY, SOURCE, "primary magnets", 6,
-         "primary magnets for the market, and the swarf of regional magnet making"),
-    Node(PROCESS_LOSS, SINK, "process loss", 7, "losses of plants and re-sintering", loss=True),
-    Node(MARKET, STAGE, "market", 7, "new magnets for demand: recycled magnets first, then primary; "
-         "recycled magnets wait here"),
-    Node(OTHER_USES, SINK, "other uses", 8, "magnets for uses not modelled as segments"),
+    Node(METAL_ALLOY_MAKING, STAGE, "metal and alloy making", 6,
+         "separated rare earths made into metal and alloy for magnet making, up to its capacity; a backlog waits"),
+    Node(PRIMARY_SUPPLY, SOURCE, "primary alloy", 6, "primary feed (alloy) of magnet making in the region"),
+    Node(MAGNET_MAKING, STAGE, "magnet making in the region", 7,
+         "sintered magnets made in the region from recycled inputs first (HPMS powder re-sintered, recycled "
+         "alloy), then primary feed; swarf is traded to the scrap store; recycled inputs wait here"),
+    Node(BONDED_MAKING, STAGE, "bonded magnet making", 7,
+         "bonded and hot-deformed magnets from HPMS powder, for uses other than traction and wind grades; "
+         "powder waits here"),
+    Node(MAGNET_IMPORTS, SOURCE, "imported magnets", 7, "magnets imported into the region"),
+    Node(PRODUCT_IMPORTS, SOURCE, "magnets in imported products", 7,
+         "magnets inside products imported into the region"),
+    Node(PROCESS_LOSS, SINK, "process loss", 8, "losses of plants and magnet making", loss=True),
+    Node(RECYCLED_EXPORT, SINK, "recycled material exported", 8,
+         "recycled inputs that region-made magnets could not absorb, sold out of the region "
+         "(industry.unabsorbed: export)", loss=True),
+    Node(MARKET, STAGE, "market", 8, "new magnets for demand, from where they come to the uses they go to"),
+    Node(OTHER_USES, SINK, "other uses", 9, "magnets for uses not modelled as segments"),
 )
 
 #: every allowed flow (from, to); a plant template stands for each of its plants. Flows will be
 #: split by element (Nd, Pr, Dy, Tb, ...) as an axis of the ledger's arrays, not as more flows.
 FLOWS: tuple[tuple[str | PlantNode, str | PlantNode], ...] = (
-    (PRIMARY_SUPPLY, MARKET),
+    (PRIMARY_SUPPLY, MAGNET_MAKING),
+    (MAGNET_MAKING, MARKET),  # region-made sintered magnets
+    (BONDED_MAKING, MARKET),  # region-made bonded magnets
+    (MAGNET_IMPORTS, MARKET),
+    (PRODUCT_IMPORTS, MARKET),
     (MARKET, IN_USE),
     (MARKET, OTHER_USES),
     (IN_USE, END_OF_LIFE),  # the EoL arising
@@ -120,18 +140,22 @@ FLOWS: tuple[tuple[str | PlantNode, str | PlantNode], ...] = (
     (COLLECTION, DISMANTLING),
     (DISMANTLING, SHREDDER_LOSS),
     (DISMANTLING, SCRAP_STORE),
-    (PRIMARY_SUPPLY, SCRAP_STORE),  # swarf of regional magnet making
+    (MAGNET_MAKING, SCRAP_STORE),  # traded swarf
     (SCRAP_IMPORT, SCRAP_STORE),
     (SCRAP_STORE, SCRAP_EXPORT),
     (SCRAP_STORE, HPMS),
-    (HPMS, SINTERING),
+    (HPMS, MAGNET_MAKING),  # powder to re-sinter
+    (HPMS, BONDED_MAKING),
     (HPMS, PROCESS_LOSS),
     (SCRAP_STORE, LONG_LOOP),
-    (LONG_LOOP, MARKET),
+    (LONG_LOOP, METAL_ALLOY_MAKING),  # separated rare earths
     (LONG_LOOP, PROCESS_LOSS),
-    (SINTERING, MARKET),
-    (SINTERING, SCRAP_STORE),
-    (SINTERING, PROCESS_LOSS),
+    (METAL_ALLOY_MAKING, MAGNET_MAKING),
+    (METAL_ALLOY_MAKING, PROCESS_LOSS),
+    (MAGNET_MAKING, PROCESS_LOSS),
+    (MAGNET_MAKING, RECYCLED_EXPORT),
+    (BONDED_MAKING, PROCESS_LOSS),
+    (BONDED_MAKING, RECYCLED_EXPORT),
 )
 
 

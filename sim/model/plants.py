@@ -1,5 +1,5 @@
-"""Recycling plants: HPMS short-loop plants (vessels running batches), long-loop plants, and the
-re-sintering of recycled powder into magnets."""
+"""Recycling plants: HPMS short-loop plants (vessels running batches) that make powder, and
+long-loop plants that separate the rare earths of scrap."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ import numpy as np
 
 from ..config.parameters import Params, Plant
 from ..config.series import by_year
+from ..config.values import ELEMENTS
 from . import lots
-from .graph import MARKET, PROCESS_LOSS, SCRAP_STORE, SINTERING, plant_node
+from .graph import PROCESS_LOSS, SCRAP_STORE, plant_node
 from .ledger import Ledger
 from .scrap_store import ScrapStore
+
+#: the elements a long-loop plant separates
+RARE_EARTHS = ("Nd", "Pr", "Dy", "Tb")
 
 
 def year_of(t: float) -> int:
     """Calendar year of time t [yr]; a step time a rounding error below a new year belongs to it."""
     return math.floor(t + 1e-9)
+
+
+def rare_earth_shares(params: Params) -> np.ndarray:
+    """Share of rare earths (Nd, Pr, Dy, Tb) in the magnets of each origin slot [kg/kg]."""
+    return lots.composition(params)[:, [ELEMENTS.index(e) for e in RARE_EARTHS]].sum(axis=1)
 
 
 def sample_yield(mean: float, sd: float, rng) -> float:
@@ -40,35 +49,6 @@ class Campaign:
     batches: int
 
 
-class Sintering:
-    """Node `sintering`: recycled powder becomes magnets (to the market); machining swarf goes back
-    to the scrap store, keeping its origin; the rest of the loss is process loss."""
-
-    name = SINTERING
-
-    def __init__(self, params: Params, rng=None):
-        self.process_yield = params.sintering.process_yield
-        self.yield_sd = params.sintering.yield_sd
-        self.swarf_share = params.sintering.swarf_share_of_loss
-        self.rng = rng
-        self.powder = lots.empty(params)
-
-    def receive(self, lot: np.ndarray) -> None:
-        self.powder += lot
-
-    def sinter(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sinter all powder held; return (magnets, swarf, process loss) by origin slot."""
-        powder, self.powder = self.powder, np.zeros_like(self.powder)
-        if not powder.any():
-            return powder, powder, powder
-        magnets = powder * sample_yield(self.process_yield, self.yield_sd, self.rng)
-        swarf = (powder - magnets) * self.swarf_share
-        return magnets, swarf, powder - magnets - swarf
-
-    def stock(self) -> np.ndarray:
-        return self.powder
-
-
 class HpmsPlant:
     """Node `hpms:<plant>`: vessels run batches of `batch_size` kg, each taking `cycle_time`.
 
@@ -80,10 +60,11 @@ class HpmsPlant:
     """
 
     def __init__(self, plant: Plant, params: Params, env, ledger: Ledger, store: ScrapStore,
-                 sintering: Sintering, rng, trace: list | None = None):
+                 powder_to, rng, trace: list | None = None):
+        """powder_to : the node that takes the powder (magnet making, or bonded magnet making)."""
         self.plant = plant
         self.name = plant_node(plant)
-        self.env, self.ledger, self.store, self.sintering = env, ledger, store, sintering
+        self.env, self.ledger, self.store, self.powder_to = env, ledger, store, powder_to
         self.rng = rng
         self.trace = trace
         self.first_year = params.history_start
@@ -181,9 +162,9 @@ class HpmsPlant:
             powder = feed * self._yield()
             self.held -= feed
             year = year_of(self.env.now)
-            self.ledger.move(year, self.name, SINTERING, powder)
+            self.ledger.move(year, self.name, self.powder_to.name, powder)
             self.ledger.move(year, self.name, PROCESS_LOSS, feed - powder)
-            self.sintering.receive(powder)
+            self.powder_to.powder.add(powder, self.env.now)
             self.idle += 1
             if self.trace is not None:
                 self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
@@ -197,26 +178,29 @@ class HpmsPlant:
 
 
 class LongLoopPlant:
-    """Node `long_loop:<plant>`: hydrometallurgical recovery of scrap to oxides that magnet making
-    turns into magnets; continuous throughput up to the capacity schedule."""
+    """Node `long_loop:<plant>`: hydrometallurgical separation of scrap; the rare earths (Nd, Pr,
+    Dy, Tb, as oxides) go to metal and alloy making, iron, boron and the unrecovered rest are
+    process loss; continuous throughput up to the capacity schedule."""
 
-    def __init__(self, plant: Plant, params: Params, ledger: Ledger, store: ScrapStore):
+    def __init__(self, plant: Plant, params: Params, ledger: Ledger, store: ScrapStore, separated_to):
         self.plant = plant
         self.name = plant_node(plant)
-        self.ledger, self.store = ledger, store
+        self.ledger, self.store, self.separated_to = ledger, store, separated_to
+        self.rare_earth_share = rare_earth_shares(params)
         self.first_year = params.history_start
         self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
         self.step = 1.0 / params.steps_per_year
 
     def process(self, year: int, reserve: float = 0.0) -> np.ndarray:
         """Process one step of feed, leaving `reserve` kg of short-loop scrap to the HPMS plants;
-        return the magnet-equivalent output by origin slot."""
+        return the separated rare earths [kg metal basis] by origin slot."""
         feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step, reserve)
-        output = feed * self.plant.process_yield
+        separated = feed * self.rare_earth_share * self.plant.process_yield
         self.ledger.move(year, SCRAP_STORE, self.name, feed)
-        self.ledger.move(year, self.name, MARKET, output)
-        self.ledger.move(year, self.name, PROCESS_LOSS, feed - output)
-        return output
+        self.ledger.move(year, self.name, self.separated_to.name, separated)
+        self.ledger.move(year, self.name, PROCESS_LOSS, feed - separated)
+        self.separated_to.receive(separated)
+        return separated
 
     def stock(self) -> np.ndarray:
         return np.zeros(self.store.pools["short_loop"].shape)  # no work in progress is held

@@ -1,7 +1,8 @@
 """One replication of the flow model: the stages as SimPy processes over lots, and the record.
 
 A clock process steps through the periods and moves each period's material through the stages in
-flow order (market, in use, end of life, collection, dismantling, scrap store, plants, sintering);
+flow order (magnet making and market, in use, end of life, collection, dismantling, scrap store,
+plants, metal and alloy making);
 HPMS vessels are processes of their own that run batches in continuous time. Before start_year
 only the installed base runs, so that it starts with the age structure of its history.
 """
@@ -15,32 +16,42 @@ import simpy
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from ..config.values import ELEMENTS
 from . import lots
 from .graph import (
+    BONDED_MAKING,
     COLLECTION,
     DISMANTLING,
     END_OF_LIFE,
     IN_USE,
+    MAGNET_IMPORTS,
+    MAGNET_MAKING,
     MARKET,
+    METAL_ALLOY_MAKING,
     OTHER_USES,
     PRIMARY_SUPPLY,
     PROCESS_LOSS,
+    PRODUCT_IMPORTS,
+    RECYCLED_EXPORT,
     SCRAP_EXPORT,
     SCRAP_IMPORT,
     SCRAP_STORE,
     SHREDDER_LOSS,
-    SINTERING,
     UNCOLLECTED,
     FlowGraph,
     flow_graph,
 )
+from .industry import BondedMaking, MagnetMaking, MetalAlloyMaking
 from .installed_base import EndOfLife, InUse
 from .ledger import Ledger
 from .market import Market
-from .plants import Campaign, HpmsPlant, LongLoopPlant, Sintering
+from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant, rare_earth_shares
 from .random_streams import stream
 from .scrap_store import ScrapStore
 from .treatment import Collection, Dismantling
+
+#: elements whose recycled content is reported one by one
+REPORTED_ELEMENTS = RARE_EARTHS
 
 
 @dataclass
@@ -84,18 +95,30 @@ class Simulation:
         self.collection = Collection(params, rng("collection"))
         self.dismantling = Dismantling(params, rng("liberation"))
         self.store = ScrapStore(params)
-        self.sintering = Sintering(params, rng("sintering"))
-        self.hpms = [HpmsPlant(p, params, self.env, self.ledger, self.store, self.sintering,
+        self.metal_alloy_making = MetalAlloyMaking(params)
+        self.magnet_making = MagnetMaking(params, rng("magnet_making"))
+        self.bonded_making = BondedMaking(params)
+        powder_to = {"sintered": self.magnet_making, "bonded": self.bonded_making}
+        self.hpms = [HpmsPlant(p, params, self.env, self.ledger, self.store, powder_to[p.product],
                                rng(f"plant:{p.name}"), self.trace)
                      for p in params.plants if p.route == "hpms"]
-        self.long_loop = [LongLoopPlant(p, params, self.ledger, self.store)
+        self.long_loop = [LongLoopPlant(p, params, self.ledger, self.store, self.metal_alloy_making)
                           for p in params.plants if p.route == "long_loop"]
+        self.export_unabsorbed = params.industry.unabsorbed == "export"
+        self.elements = lots.composition(params)[:, [ELEMENTS.index(e) for e in REPORTED_ELEMENTS]]
+        self.rare_earth_share = rare_earth_shares(params)
         self.imported = by_year([params.scrap_store.imported_scrap], params.history_start, params.end_year)[:, 0] / spy
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.nodes = [self.in_use, self.end_of_life, self.collection, self.dismantling, self.store,
-                      *self.hpms, *self.long_loop, self.sintering, self.market]
+                      *self.hpms, *self.long_loop, self.metal_alloy_making, self.magnet_making,
+                      self.bonded_making, self.market]
         self.stocks = {n.name: np.zeros((self.n_years + 1, n_slots)) for n in self.nodes}
-        self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage")}
+        self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage", "in_house_swarf")}
+        for element in REPORTED_ELEMENTS:
+            for name in ("delivered", "post_consumer", "pre_consumer"):
+                self.metrics[f"{name}:{element}"] = np.zeros(self.n_years)
+        self.metrics["capacity:magnet_making"] = np.array(
+            [self.magnet_making.capacity(y) * spy for y in params.years], dtype=float)
         for plant in (*self.hpms, *self.long_loop):
             self.metrics[f"capacity:{plant.name}"] = np.array(
                 [plant.available_capacity(y) for y in params.years], dtype=float)
@@ -129,20 +152,13 @@ class Simulation:
     def _step(self, k: int, year: int, t: float) -> None:
         ledger, kg = self.ledger, self.kg_per_unit
         recording = year >= self.params.start_year
-        delivery = self.market.deliver(year, t)
+        delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
         self.in_use.place(k, delivery.units)
         departed = self.in_use.depart(k)
         discarded = self.end_of_life.discard(k, departed)
         if not recording:
             return  # history: discards before the study period left the system back then
-        row = year - self.params.start_year
-        self.metrics["demand"][row] += delivery.demand
-        self.metrics["shortage"][row] += delivery.shortage
-        ledger.move_mass(year, PRIMARY_SUPPLY, MARKET, delivery.primary.sum(), "primary")
-        for origin in ("primary", "post_consumer", "pre_consumer"):
-            lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
-            ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
-            ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
+        self._record_supply(year, delivery)
         ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed * kg))
         ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded * kg))
 
@@ -154,25 +170,54 @@ class Simulation:
         scrap = lots.from_segments(liberated * kg)  # from here on, slots are origins
         ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
         self._deposit(year, scrap)
-        ledger.move_mass(year, PRIMARY_SUPPLY, SCRAP_STORE, delivery.swarf, "pre_consumer")
-        self._deposit(year, lots.in_all(delivery.swarf, scrap))
+        ledger.move(year, MAGNET_MAKING, SCRAP_STORE, delivery.made.swarf)  # swarf of primary feed in `all`
+        self._deposit(year, delivery.made.swarf)
         imported = self.imported[year - self.params.history_start]
         ledger.move_mass(year, SCRAP_IMPORT, SCRAP_STORE, imported, "pre_consumer")
         self._deposit(year, lots.in_all(imported, scrap))
 
-        magnets, swarf, loss = self.sintering.sinter()
-        ledger.move(year, SINTERING, MARKET, magnets)
-        ledger.move(year, SINTERING, SCRAP_STORE, swarf)
-        ledger.move(year, SINTERING, PROCESS_LOSS, loss)
-        self.market.receive(magnets, t)
-        self.store.deposit(year, swarf, exportable=False)
         for plant in self.hpms:  # after all deposits: plants take feed in the order listed
             plant.refill(year)
         # long-loop plants take the step's scrap after the HPMS plants have reserved theirs, so
         # the split between the routes does not depend on the step length (README: time steps)
         reserve = sum(plant.reserve(year) for plant in self.hpms)
         for plant in self.long_loop:
-            self.market.receive(plant.process(year, reserve), t)
+            plant.process(year, reserve)
+        alloy, loss = self.metal_alloy_making.process(year)
+        ledger.move(year, METAL_ALLOY_MAKING, MAGNET_MAKING, alloy)
+        ledger.move(year, METAL_ALLOY_MAKING, PROCESS_LOSS, loss)
+        self.magnet_making.alloy.add(alloy, t)
+        if self.export_unabsorbed:  # what region-made magnets could not take this step leaves
+            for node in (self.magnet_making, self.bonded_making):
+                ledger.move(year, node.name, RECYCLED_EXPORT, node.unabsorbed())
+
+    def _record_supply(self, year: int, delivery) -> None:
+        """Where the step's magnets came from, where they went, and their elements."""
+        ledger, made, row = self.ledger, delivery.made, year - self.params.start_year
+        self.metrics["demand"][row] += delivery.demand
+        self.metrics["shortage"][row] += delivery.shortage
+        self.metrics["in_house_swarf"][row] += made.in_house_swarf
+        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, made.primary_feed, "primary")
+        ledger.move(year, MAGNET_MAKING, MARKET, made.recycled)
+        ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary, "primary")
+        ledger.move(year, MAGNET_MAKING, PROCESS_LOSS, made.loss)
+        ledger.move(year, BONDED_MAKING, MARKET, delivery.bonded)
+        ledger.move(year, BONDED_MAKING, PROCESS_LOSS, delivery.bonded_loss)
+        ledger.move_mass(year, MAGNET_IMPORTS, MARKET, delivery.imported_magnets, "primary")
+        ledger.move_mass(year, PRODUCT_IMPORTS, MARKET, delivery.imported_products, "primary")
+        for origin in ("primary", "post_consumer", "pre_consumer"):
+            lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
+            ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
+            ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
+        # elements: powder and swarf carry whole magnet material, recycled alloy only rare earths
+        whole = made.recycled_whole + delivery.bonded
+        ree = made.recycled_ree / np.where(self.rare_earth_share > 0, self.rare_earth_share, 1.0)
+        recycled = (whole + ree)[:, None] * self.elements  # [origin slot, element]
+        delivered = delivery.primary + delivery.post_consumer + delivery.pre_consumer
+        for i, element in enumerate(REPORTED_ELEMENTS):
+            self.metrics[f"delivered:{element}"][row] += delivered @ self.elements[:, i]
+            self.metrics[f"post_consumer:{element}"][row] += lots.segments_only(recycled[:, i]).sum()
+            self.metrics[f"pre_consumer:{element}"][row] += recycled[lots.ALL, i]
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)

@@ -22,9 +22,8 @@ FLOW_COLOURS = {"primary": "#e6a04c", "end_of_life": "#5b8cc4", "recycled": "#3a
 #: its label and its order as the column.
 LOOP_ENDS = {
     (g.IN_USE, g.END_OF_LIFE): ("from", "eol", "products reaching end of life", 0),
-    (g.MARKET, g.IN_USE): ("to", "new_products", "new products in use", 8),
-    (g.PRIMARY_SUPPLY, g.SCRAP_STORE): ("from", "making_swarf", "magnet-making swarf", 3),
-    (g.SINTERING, g.SCRAP_STORE): ("from", "sintering_swarf", "re-sintering swarf", 3),
+    (g.MARKET, g.IN_USE): ("to", "new_products", "new products in use", 9),
+    (g.MAGNET_MAKING, g.SCRAP_STORE): ("from", "making_swarf", "magnet-making swarf", 3),
 }
 N_COLUMNS = 1 + max(max(column for *_, column in LOOP_ENDS.values()), max(node.order for node in g.NODES))
 #: fast PNG compression: report generation must stay within a second of a default run
@@ -71,25 +70,25 @@ def sankey_links(result: Result, year: int) -> list[Link]:
     flows = result.flows[result.flows["year"] == year]
     replications = result.table_replications
     recycled = flows["origin"].isin(["post_consumer", "pre_consumer"]) & (flows["from_node"] == g.MARKET)
-    flows = flows.assign(kind=np.where(recycled, "recycled", ""))
+    primary = flows["origin"] == "primary"
+    flows = flows.assign(kind=np.where(recycled, "recycled", np.where(primary, "primary", "")))
     grouped = flows.groupby(["from_node", "to_node", "kind"], observed=True)["mass_t"].sum() / replications
     graph = result.graph
     links = []
     for (src, dst, kind), mass in grouped.items():
         if mass > 0:
             links.append(Link(_node_id(src, dst, "from"), _node_id(src, dst, "to"), float(mass),
-                              _kind(graph, src, dst, kind == "recycled")))
+                              _kind(graph, src, dst, kind)))
     return links
 
 
-def _kind(graph: g.FlowGraph, src: str, dst: str, recycled_magnets: bool) -> str:
-    """Colour class of a flow (a key of FLOW_COLOURS)."""
+def _kind(graph: g.FlowGraph, src: str, dst: str, origin: str) -> str:
+    """Colour class of a flow (a key of FLOW_COLOURS); origin: 'recycled' for recycled magnets
+    delivered by the market, 'primary' for primary material, '' otherwise."""
     if graph[dst].loss:
         return "loss"
-    if src == g.MARKET:
-        return "recycled" if recycled_magnets else "primary"
-    if src == g.PRIMARY_SUPPLY and dst == g.MARKET:
-        return "primary"
+    if origin:
+        return origin
     return "end_of_life" if src in END_OF_LIFE_CHAIN else "recycled"
 
 

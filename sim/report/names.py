@@ -5,16 +5,23 @@ from __future__ import annotations
 
 SEGMENT_NAMES = {
     "ev_traction": "EV traction motors",
-    "hybrid_traction": "hybrid traction motors",
+    "phev_traction": "plug-in hybrid traction motors",
+    "full_hybrid_traction": "full-hybrid traction motors",
     "car_auxiliary": "car auxiliary motors",
     "wind_onshore_dd": "wind onshore, direct drive",
-    "wind_onshore_ms": "wind onshore, medium speed",
+    "wind_onshore_geared": "wind onshore, geared PM",
     "wind_offshore_dd": "wind offshore, direct drive",
-    "wind_offshore_ms": "wind offshore, medium speed",
+    "wind_offshore_geared": "wind offshore, geared PM",
     "industrial_motors": "industrial motors",
+    "medical_imaging": "MRI scanners",
+    "robotics": "industrial robots",
+    "pumps_hvac": "pumps and HVAC",
+    "heat_pumps": "heat pumps",
+    "audio": "audio",
     "hdd": "hard disk drives",
     "ebike": "e-bike motors",
     "consumer_electronics": "consumer electronics",
+    "other_applications": "other applications",
     "all": "not tied to a segment",
 }
 

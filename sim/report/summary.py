@@ -12,6 +12,7 @@ import pandas as pd
 from ..analysis.kpis import CAPACITY_BOUND, loss_kpi, meets
 from ..analysis.results import Result
 from ..model import graph as g
+from ..model.simulation import REPORTED_ELEMENTS
 
 #: what each binding constraint means for a reader of the summary
 BINDING_MEANING = {
@@ -32,7 +33,39 @@ METRIC_NAMES = {
     "recycled_content_target_scope": "recycled content in EV motors and wind generators",
     "recycled_content": "recycled content in all new magnets",
     "recycled_content_post_consumer": "post-consumer recycled content in all new magnets",
+    "recycled_content_region_made": "recycled content of region-made magnets",
 }
+
+
+#: the measures of recycled content: (kpi, name, definition)
+WHAT_COUNTS = (
+    ("recycled_content_post_consumer", "post-consumer, all new magnets",
+     "recycled material from end-of-life products / all new magnets (mass); the CRMA's disclosure basis"),
+    *[(f"recycled_content_post_consumer_{element}", f"post-consumer {element}",
+       f"post-consumer recycled {element} / {element} in all new magnets") for element in REPORTED_ELEMENTS],
+    ("recycled_content_pre_consumer", "pre-consumer (traded swarf), all new magnets",
+     "swarf traded to recyclers and back in new magnets / all new magnets"),
+    ("recycled_content", "all recycled, all new magnets", "post- plus pre-consumer / all new magnets"),
+    ("recycled_content_target_scope", "all recycled, EV motors and wind generators",
+     "post- plus pre-consumer / new magnets of the target scope"),
+    ("recycled_content_region_made", "recycled content of region-made magnets",
+     "recycled material / magnets made in the region (the only ones it can enter)"),
+    ("capacity_benchmark", "capacity benchmark (CRMA 25 %)",
+     "rare earths the plants could recover at full capacity / rare earths in annual consumption"),
+)
+#: the rows of the value-chain table: (kpi, name)
+VALUE_CHAIN_ROWS = (
+    ("demand_t", "magnet demand"),
+    ("imported_products_t", "magnets inside imported products"),
+    ("imported_magnets_t", "imported magnets"),
+    ("region_made_t", "region-made magnets (sintered and bonded)"),
+    ("bonded_made_t", "of which bonded magnets from HPMS powder"),
+    ("separated_t", "rare earths separated by long-loop plants"),
+    ("alloy_t", "recycled rare-earth alloy made"),
+    ("recycled_output_t", "recycled material in region-made magnets"),
+    ("swarf_traded_t", "swarf traded to the scrap store (pre-consumer)"),
+    ("swarf_in_house_t", "swarf reclaimed in-house (not recycled content)"),
+)
 
 
 def pct(share: float) -> str:
@@ -115,9 +148,9 @@ def target_scope_delivered_t(result: Result, year: int) -> float:
 
 
 def best_plant_yield(result: Result) -> float:
-    """Magnet output per feed of the best route among the plants (HPMS includes re-sintering)."""
+    """Recycled material in region-made magnets per feed of the best route among the plants."""
     p = result.params
-    return max((plant.magnet_yield(p.sintering) for plant in p.plants), default=0.0)
+    return max((plant.recycled_yield(p.industry) for plant in p.plants), default=0.0)
 
 
 def periods(by_year) -> list[tuple[str, str]]:
@@ -152,14 +185,21 @@ def _answers(view: KpiView) -> list[str]:
     target = p.target
     met = view.first_year_met()
     lines = ["## Answers", ""]
-    content = (f"- In {year}, recycled material makes up **{view.share('recycled_content_target_scope', year)}** "
-               f"of new magnets for EV motors and wind generators (the target scope) and "
-               f"**{view.share('recycled_content', year)}** of all new EU magnets; "
-               f"{view.share('recycled_content_post_consumer', year)} is post-consumer")
+    elements = ", ".join(f"{element} {view.share(f'recycled_content_post_consumer_{element}', year)}"
+                         for element in REPORTED_ELEMENTS)
+    content = (f"- In {year}, post-consumer recycled material makes up "
+               f"**{view.share('recycled_content_post_consumer', year)}** of all new EU magnets (by element: "
+               f"{elements}); with pre-consumer swarf, recycled material is {view.share('recycled_content', year)} "
+               f"of all new magnets and {view.share('recycled_content_target_scope', year)} of those for EV motors "
+               f"and wind generators (the target scope)")
     if later <= p.end_year:
-        content += (f". In {later}: {view.share('recycled_content_target_scope', later)} (target scope), "
-                    f"{view.share('recycled_content', later)} (all magnets)")
+        content += (f". In {later}: {view.share('recycled_content_post_consumer', later)} post-consumer, "
+                    f"{view.share('recycled_content', later)} in all")
     lines.append(content + ".")
+    lines.append(f"- Recycled material can enter only magnets made in the region: {view.mass('region_made_t', year)} "
+                 f"of {view.mass('demand_t', year)} in {year} ({view.share('recycled_content_region_made', year)} "
+                 f"of them recycled); the rest are imported magnets ({view.mass('imported_magnets_t', year)}) "
+                 f"and magnets inside imported products ({view.mass('imported_products_t', year)}).")
     verdict = "met" if view.met(year) else "not met"
     lines.append(f"- Target, {pct(target.share)} by {target.year} ({target.label}): {METRIC_NAMES[target.metric]} is "
                  f"{view.share(target.metric, year)} in {year}, **{verdict}**; "
@@ -212,12 +252,13 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     year = p.target.year
     demand = view("demand_t", year)
     scope = target_scope_delivered_t(result, year)
-    base = scope if p.target.metric == "recycled_content_target_scope" else view("delivered_t", year)
+    base = {"recycled_content_target_scope": scope,
+            "recycled_content_region_made": view("region_made_t", year)}.get(p.target.metric, view("delivered_t", year))
     needed = p.target.share * base
     achieved = view(p.target.metric, year) * base
     graph = result.graph
     boundary = [n for n in graph.senders(g.SCRAP_STORE) if graph[n].kind == g.SOURCE]
-    swarf = flow_t(result, year, boundary, [g.SCRAP_STORE])  # pre-consumer scrap from outside the chain
+    swarf = flow_t(result, year, [g.MAGNET_MAKING, *boundary], [g.SCRAP_STORE])  # pre-consumer scrap
     ceiling = (view("eol_arising_t", year) + swarf) * best_plant_yield(result)
     rows = [
         ["magnet demand, all uses", tonnes(demand)],
@@ -322,6 +363,30 @@ def _segments_table(view: KpiView, result: Result) -> list[str]:
     return ["## End-of-life magnets by segment", "", *_table(header, rows)]
 
 
+def _what_counts(view: KpiView) -> list[str]:
+    """Every measure of recycled content side by side, each with its definition."""
+    years = view.report_years()
+    rows = [[name, *[view.share(kpi, y) for y in years], meaning] for kpi, name, meaning in WHAT_COUNTS]
+    return ["## What counts", "", *_table(["measure", *map(str, years), "definition"], rows)]
+
+
+def _value_chain(view: KpiView) -> list[str]:
+    """Where new magnets come from, and what the region's value chain made of recycled material."""
+    p = view.params
+    years = view.report_years()
+    rows = [[name, *[view.mass(kpi, y) for y in years]] for kpi, name in VALUE_CHAIN_ROWS]
+    rows.insert(5, ["magnet making: utilisation of capacity", *[view.share("magnet_making_utilisation", y)
+                                                             for y in years]])
+    year = p.target.year
+    if p.industry.unabsorbed == "export":
+        fate = (f"Recycled inputs that region-made magnets cannot absorb are exported "
+                f"({view.mass('recycled_export_t', year)} in {year}).")
+    else:
+        fate = (f"Recycled inputs that region-made magnets cannot absorb stay in the value chain as stock "
+                f"({view.mass('unabsorbed_t', year)} held at the end of {year}, waiting inputs included).")
+    return ["## Where magnets come from", "", *_table(["quantity", *map(str, years)], rows), fate, ""]
+
+
 def _definitions(view: KpiView) -> list[str]:
     p = view.params
     rules = periods((year, p.policy.allocation_in(year)) for year in p.years)
@@ -340,8 +405,13 @@ def _definitions(view: KpiView) -> list[str]:
         "is a proxy. The regulation leaves magnet recycled-content minimums to a later act.",
         "- **Capacity benchmark** (`capacity_benchmark`): the magnets all recycling plants could make at "
         "full capacity divided by annual magnet consumption, the CRMA's own 25 % measure.",
-        "- **Post-consumer**: from end-of-life products; **pre-consumer**: swarf of magnet making and "
-        "re-sintering. The CRMA disclosure rule counts post-consumer material only.",
+        "- **Post-consumer**: from end-of-life products; **pre-consumer**: swarf of magnet making traded "
+        "to recyclers. Swarf reclaimed within the same plant is not recycled content (ISO 14021) and is "
+        "reported apart (`swarf_in_house_t`). The CRMA disclosure rule counts post-consumer material only, "
+        "element by element.",
+        "- **Region-made magnets**: recycled material (HPMS powder, recycled alloy) enters only magnets made "
+        "in the region, sintered (up to magnet-making capacity) or bonded (HPMS powder, for uses other "
+        "than traction and wind grades); imported magnets and magnets in imported products are primary.",
         f"- Allocation of recycled magnets: {allocation}.{mandate}", "",
     ]
 
@@ -358,7 +428,8 @@ def render(result: Result, scenario: str | None = None) -> str:
     lines = [title, "",
              f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
              f"seed {p.seed}. Plants: {plants}.", ""]
-    for part in (_answers(view), _content_table(view), _gap_table(view, result), _binding_table(view),
+    for part in (_answers(view), _what_counts(view), _content_table(view), _value_chain(view),
+                 _gap_table(view, result), _binding_table(view),
                  _losses_table(view, result), _segments_table(view, result), _plants_table(view, result),
                  _heavy_table(view), _trajectory_table(view), _definitions(view)):
         lines += part

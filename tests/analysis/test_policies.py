@@ -80,7 +80,7 @@ def test_magnet_mandate_sends_recycled_magnets_to_the_target_scope(baseline):
     np.testing.assert_allclose(policy.loc[:2029, "recycled_content_target_scope"],
                                baseline.loc[:2029, "recycled_content_target_scope"])
     assert (policy.loc[2030:, "recycled_content_target_scope"]
-            > 1.5 * baseline.loc[2030:, "recycled_content_target_scope"]).all()
+            > 1.3 * baseline.loc[2030:, "recycled_content_target_scope"]).all()  # bonded: never to the scope
     # preferential allocation moves recycled magnets between uses; it does not make more of them
     np.testing.assert_allclose(policy["recycled_supply_t"], baseline["recycled_supply_t"], rtol=1e-9)
 

@@ -146,20 +146,21 @@ case("misspelt plant key", f"{PLANT}.vesels", f"{PLANT}.vesels=3")
 case("misspelt plant name", "plants.heraeus_bitterfel", "plants.heraeus_bitterfel.vessels=3")
 case("plants not a mapping", "plants", change=edit("plants", [1, 2]))
 
-# --- market, scrap store, sintering ---------------------------------------------------------------
+# --- market, scrap store, industry ----------------------------------------------------------------
 case("other_uses wrong dimension", "market.other_uses", "market.other_uses='5 kg'")
-case("regional_magnet_making negative", "market.regional_magnet_making", "market.regional_magnet_making='-1 t/yr'")
+case("magnet-making capacity negative", "industry.magnet_making.capacity", "industry.magnet_making.capacity='-1 t/yr'")
 for value in ("1.0", "1.5", "-0.1"):
-    case(f"swarf_share={value}", "market.swarf_share", f"market.swarf_share={value}")
+    case(f"swarf_share={value}", "industry.magnet_making.swarf_share", f"industry.magnet_making.swarf_share={value}")
 case("export_share above 1", "scrap_store.export_share", "scrap_store.export_share=2")
 case("export_share anchor above 1", "scrap_store.export_share.2030", "scrap_store.export_share={2030: 2}")
 case("imported_scrap wrong dimension", "scrap_store.imported_scrap", "scrap_store.imported_scrap='5 kg'")
 case("swarf_short_loop_share negative", "scrap_store.swarf_short_loop_share", "scrap_store.swarf_short_loop_share=-1")
 for value in ("0", "1.5"):
-    case(f"sintering yield={value}", "sintering.yield", f"sintering.yield={value}")
-case("sintering yield_sd beyond a beta of its mean", "sintering.yield_sd", "sintering.yield_sd=0.3")
-case("sintering yield_sd text", "sintering.yield_sd", "sintering.yield_sd=small")
-case("swarf_share_of_loss above 1", "sintering.swarf_share_of_loss", "sintering.swarf_share_of_loss=2")
+    case(f"bonded yield={value}", "industry.bonded_making.yield", f"industry.bonded_making.yield={value}")
+case("magnet-making yield_sd beyond a beta of its mean", "industry.magnet_making.yield_sd",
+     "industry.magnet_making.yield_sd=0.5")
+case("magnet-making yield_sd text", "industry.magnet_making.yield_sd", "industry.magnet_making.yield_sd=small")
+case("in_house_share above 1", "industry.magnet_making.in_house_share", "industry.magnet_making.in_house_share=2")
 
 # --- policy, target, output -----------------------------------------------------------------------
 case("policy name not text", "policy.name", "policy.name=5")
@@ -309,7 +310,7 @@ CLI_CASES = {
     "misspelt key": (("segments.ev_traction.colection_rate=0.5",), "segments.ev_traction.colection_rate"),
     "override grammar": (("segments.ev_traction.collection_rate=[0.1",), "segments.ev_traction.collection_rate"),
     "interpolation": (("policy.name=${nosuch}",), "policy.name"),
-    "yield_sd": (("sintering.yield_sd=0.3",), "sintering.yield_sd"),
+    "yield_sd": (("industry.magnet_making.yield_sd=0.5",), "industry.magnet_making.yield_sd"),
     "replications": (("mode=stochastic", "replications=10000000"), "replications"),
     "run directory under a file": (("hydra.run.dir=blocker/run",), "hydra.run.dir"),
 }

@@ -37,8 +37,8 @@ def test_an_anchor_added_with_plus_is_one_more_anchor():
 
 
 def test_a_documented_key_left_at_its_default_is_set_without_plus():
-    params = sim.parameters(sim.load_config(["sintering.yield_sd=0.05", f"{EV}.short_loop_share=0.4"]))
-    assert params.sintering.yield_sd == 0.05
+    params = sim.parameters(sim.load_config(["industry.magnet_making.yield_sd=0.05", f"{EV}.short_loop_share=0.4"]))
+    assert params.industry.magnet_making.yield_sd == 0.05
     assert ev(params).short_loop_share == 0.4
 
 

@@ -30,7 +30,8 @@ def full_feature(request):
 def test_default_scenario_balances_in_expected_mode(default_result):
     """Every node of the default scenario balances in every year: inflow - outflow = change of stock."""
     residuals = assert_balanced(default_result)
-    assert {"in_use", "scrap_store", "sintering", "market", "scrap_export"} <= set(residuals["node"])
+    assert {"in_use", "scrap_store", "magnet_making", "bonded_making", "metal_alloy_making", "market",
+            "scrap_export"} <= set(residuals["node"])
 
 
 def test_default_scenario_balances_in_stochastic_mode(default_stochastic):
@@ -57,10 +58,13 @@ def test_full_feature_scenario_uses_every_feature(full_feature):
     routes = set(zip(flows["from_node"], flows["to_node"]))
     expected_routes = {("end_of_life", "collection"), ("collection", "uncollected"),
                        ("dismantling", "shredder_loss"), ("scrap_store", "scrap_export"),
-                       ("scrap_import", "scrap_store"), ("primary_supply", "scrap_store"),
-                       ("scrap_store", "hpms:short"), ("hpms:short", "sintering"),
-                       ("scrap_store", "long_loop:hydro"), ("long_loop:hydro", "market"),
-                       ("sintering", "scrap_store"), ("market", "other_uses")}
+                       ("scrap_import", "scrap_store"), ("primary_supply", "magnet_making"),
+                       ("scrap_store", "hpms:short"), ("hpms:short", "magnet_making"),
+                       ("scrap_store", "hpms:bond"), ("hpms:bond", "bonded_making"),
+                       ("bonded_making", "market"), ("magnet_imports", "market"), ("product_imports", "market"),
+                       ("scrap_store", "long_loop:hydro"), ("long_loop:hydro", "metal_alloy_making"),
+                       ("metal_alloy_making", "magnet_making"), ("magnet_making", "scrap_store"),
+                       ("magnet_making", "market"), ("market", "other_uses")}
     assert expected_routes <= routes
     stocks = full_feature.stocks.astype({"node": str})
     held = stocks[stocks["mass_t"] > 0].groupby("node")["mass_t"].max()

@@ -18,9 +18,11 @@ def test_plant_nodes_are_made_per_plant():
     graph = g.FlowGraph(PLANTS)
     assert [n for n in graph.of_kind(g.STAGE) if ":" in n] == ["hpms:alpha", "hpms:beta", "long_loop:gamma"]
     assert graph["hpms:beta"].label == "HPMS beta"
-    assert ("scrap_store", "hpms:alpha") in graph.flows and ("hpms:alpha", "sintering") in graph.flows
-    assert ("long_loop:gamma", "market") in graph.flows
-    assert ("hpms:alpha", "market") not in graph.flows  # HPMS powder is re-sintered first
+    assert ("scrap_store", "hpms:alpha") in graph.flows and ("hpms:alpha", "magnet_making") in graph.flows
+    assert ("hpms:alpha", "bonded_making") in graph.flows
+    assert ("long_loop:gamma", "metal_alloy_making") in graph.flows
+    assert ("hpms:alpha", "market") not in graph.flows  # HPMS powder is made into magnets first
+    assert ("long_loop:gamma", "market") not in graph.flows  # a long loop makes separated oxides, not magnets
     assert "hpms:delta" not in graph
 
 
@@ -35,7 +37,7 @@ def test_graph_shape():
             assert senders and not receivers, node.name
         else:
             assert senders and receivers, node.name
-    assert set(graph.losses) == {"uncollected", "shredder_loss", "scrap_export", "process_loss"}
+    assert set(graph.losses) == {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export"}
     assert all(s in graph and d in graph for s, d in graph.flows)
 
 
@@ -64,8 +66,8 @@ def test_every_stage_and_store_of_a_run_is_checked():
     params = sim.parameters(full_feature_config())
     record = Simulation(params).run()
     assert set(record.stocks) == set(record.graph.balanced)
-    del record.stocks["sintering"]
-    with pytest.raises(MassBalanceError, match="'sintering'"):
+    del record.stocks["magnet_making"]
+    with pytest.raises(MassBalanceError, match="'magnet_making'"):
         check(record.graph, record.flows, record.stocks, len(params.years))
 
 

@@ -1,7 +1,7 @@
 """Event traces of a tiny HPMS plant: batch start and end times derived by hand from the feed schedule.
 
 Scenario: units placed only in 2010 (uniformly over the year), 1 kg of magnet each, a fixed
-lifetime of 5 yr, collection and liberation 1, no export and no sintering swarf. The units of each
+lifetime of 5 yr, collection and liberation 1, no export and no magnet making (so no swarf). The units of each
 month of 2010 reach end of use in the same month of 2015, so the scrap store receives
 units / 12 kg at each step t = 2015 + m / 12 (m = 0..11) and nothing else, ever. Plants refill
 their capacity allowance and look for feed at each step; a vessel looks again when its campaign
@@ -34,7 +34,6 @@ def trace_config(batches_per_month: int, campaign_length: str = "8 h", capacity:
         "plants": {"p": {"route": "hpms", "capacity": capacity, "vessels": vessels, "batch_size": "400 kg",
                          "cycle_time": cycle_time, "availability": 1.0, "campaign_length": campaign_length,
                          "yield": 0.9}},
-        "sintering": {"swarf_share_of_loss": 0.0},
         "target": {"year": 2015},
         "output": {"sankey_year": 2015, "figures": False},
     }
@@ -129,7 +128,7 @@ def test_campaign_across_new_year_keeps_its_feed_in_the_plant_stock():
     result = sim.run(config)
     flows = result.flows.astype({"from_node": str, "to_node": str})
     by_route = flows.groupby(["from_node", "to_node", "year"])["mass_t"].sum()
-    feed, powder = by_route.loc[("scrap_store", "hpms:p")], by_route.loc[("hpms:p", "sintering")]
+    feed, powder = by_route.loc[("scrap_store", "hpms:p")], by_route.loc[("hpms:p", "magnet_making")]
     assert feed[2015] == pytest.approx(18 * 0.4) and feed[2016] == pytest.approx(18 * 0.4)
     kpis = result.kpis.set_index("year")
     assert kpis.loc[2015, "capacity_t:p"] == pytest.approx(0.4 * 365.25 / 20)

@@ -12,8 +12,10 @@ BATCH_T = 0.4
 
 def lever_config(**changes) -> dict:
     """20,000 units of 1 kg a year, 5-year lifetime, half collected and half liberated: 5 t/yr of
-    scrap; half of what enters the store is exported; an HPMS plant far larger than its feed."""
-    base = small_config(segments={"a": {"placed_on_market": 20000}}, scrap_store={"export_share": 0.5})
+    scrap; half of what enters the store is exported; an HPMS plant far larger than its feed; magnet
+    making without swarf, so post-consumer scrap is all the store receives."""
+    base = small_config(segments={"a": {"placed_on_market": 20000}}, scrap_store={"export_share": 0.5},
+                        industry={"magnet_making": {"swarf_share": 0.0}})
     return merged(base, changes)
 
 

@@ -67,7 +67,8 @@ hpms_plant = st.tuples(st.fixed_dictionaries(
      "vessels": st.integers(1, 4), "batch_size": _quantity(10, 200, "kg"), "cycle_time": _quantity(1, 24, "h"),
      "availability": _fraction(0.5, 1.0)},
     optional={"yield": _fraction(0.5, 1.0), "campaign_length": _quantity(0.5, 60, "d"),
-              "cycle_time_cv": _fraction(0, 0.5), "yield_sd": _fraction(0, 0.1)},
+              "cycle_time_cv": _fraction(0, 0.5), "yield_sd": _fraction(0, 0.1),
+              "product": st.sampled_from(["sintered", "bonded"])},
 ), breakdowns).map(lambda parts: _spread_within_beta({**parts[0], **parts[1]}))
 long_loop_plant = st.fixed_dictionaries(
     {"route": st.just("long_loop"), "capacity": _quantity(0.2, 5, "t/yr"),
@@ -80,7 +81,7 @@ supply_shock = st.tuples(_fraction(2015, 2024), _fraction(0.1, 2), _fraction()).
 @st.composite
 def configs(draw, mode=None):
     """A small valid config: 1-3 segments, 0-2 HPMS plants and 0-1 long-loop plant, optional export,
-    ban year, imports, regional magnet making, other uses, supply shocks, allocation policy, and
+    ban year, imports, magnet making, metal and bonded making, other uses, supply shocks, allocation policy, and
     monthly steps or others."""
     n_segments = draw(st.integers(1, 3))
     segments = {f"s{i}": draw(segment) for i in range(n_segments)}
@@ -95,12 +96,16 @@ def configs(draw, mode=None):
         "steps_per_year": draw(st.sampled_from([12, 4, 1, 52])),
         "segments": segments,
         "plants": plants,
-        "market": {"other_uses": draw(_quantity(0, 3, "t/yr")),
-                   "regional_magnet_making": draw(_quantity(0, 3, "t/yr"))},
+        "market": {"other_uses": draw(_quantity(0, 3, "t/yr"))},
+        "industry": {"magnet_making": {"capacity": draw(_quantity(0, 3, "t/yr")),
+                                       "swarf_share": draw(_fraction(0.0, 0.4)),
+                                       "in_house_share": draw(_fraction())},
+                     "metal_alloy_making": {"capacity": draw(_quantity(0, 1, "t/yr"))},
+                     "bonded_making": {"capacity": draw(_quantity(0, 1, "t/yr"))},
+                     "unabsorbed": draw(st.sampled_from(["stock", "export"]))},
         "scrap_store": {"export_share": draw(_fraction()) if exporting else 0.0,
                         "imported_scrap": draw(_quantity(0, 2, "t/yr")),
                         "swarf_short_loop_share": draw(_fraction())},
-        "sintering": {"yield": draw(_fraction(0.5, 1.0))},
         "policy": {"export_ban_year": draw(st.none() | st.integers(START, END)) if exporting else None,
                    "allocation": draw(st.sampled_from(["proportional", "preferential"])),
                    "supply_shocks": draw(st.lists(supply_shock, max_size=2))},
@@ -203,7 +208,7 @@ def test_zero_capacity_gives_no_hpms_output(config):
     flows = result.flows.astype({"from_node": str, "to_node": str})
     hpms = flows[flows["from_node"].str.startswith("hpms:") | flows["to_node"].str.startswith("hpms:")]
     assert hpms["mass_t"].abs().to_numpy().max(initial=0.0) == 0.0
-    assert flows.loc[flows["from_node"] == "sintering", "mass_t"].abs().to_numpy().max(initial=0.0) == 0.0
+    assert flows.loc[flows["to_node"] == "bonded_making", "mass_t"].abs().to_numpy().max(initial=0.0) == 0.0
     kpis = result.kpis
     assert (kpis["hpms_feed_t"] == 0).all()
     # with every plant shut, no recycled magnets exist at all

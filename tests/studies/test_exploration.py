@@ -19,12 +19,17 @@ SHARE, LIBERATION, YIELD = 0.25, 0.6, 0.8
 
 
 def steady(capacity="1000 t/yr") -> dict:
-    """1,000 t/yr of magnets placed for ever with a fixed 10-year life: 1,000 t/yr reach end of life."""
+    """1,000 t/yr of magnets placed for ever with a fixed 10-year life: 1,000 t/yr reach end of life.
+    The magnets are all rare earth and metal and magnet making lose nothing, so what the long loop
+    separates is what enters new magnets."""
     return {
         "start_year": 2025, "end_year": 2030, "history_start": 2014, "mode": "expected", "seed": 7,
         "segments": {"motors": {"placed_on_market": 1_000_000, "magnet_per_unit": "1 kg",
                                 "lifetime": {"distribution": "fixed", "mean": "10 yr"},
-                                "collection_rate": 0.5, "liberation_rate": LIBERATION, "in_target_scope": True}},
+                                "collection_rate": 0.5, "liberation_rate": LIBERATION, "in_target_scope": True,
+                                "composition": {"Nd": 1.0, "Pr": 0.0, "Dy": 0.0, "Tb": 0.0, "B": 0.0, "FeCo": 0.0}}},
+        "industry": {"magnet_making": {"capacity": "10000 t/yr", "swarf_share": 0.0, "loss_share": 0.0},
+                     "metal_alloy_making": {"capacity": "10000 t/yr", "yield": 1.0}},
         "plants": {"long_loop": {"route": "long_loop", "capacity": capacity,
                                  "accepts": ["short_loop", "long_loop_only"], "yield": YIELD}},
         "target": {"share": SHARE, "year": 2030, "metric": "recycled_content_target_scope"},
@@ -41,7 +46,7 @@ def exploration(uncertainties: dict, levers: dict | None = None) -> spec.Explora
 COLLECTION = {"distribution": "uniform", "low": 0.0, "high": 1.0}
 #: keys of stochastic mode only: no effect on an expected run
 NO_EFFECT = {"plants.long_loop.cycle_time_cv": {"distribution": "uniform", "low": 0.0, "high": 0.5},
-             "sintering.yield_sd": {"distribution": "triangular", "low": 0.0, "mode": 0.02, "high": 0.1}}
+             "industry.magnet_making.yield_sd": {"distribution": "triangular", "low": 0.0, "mode": 0.02, "high": 0.1}}
 
 
 def run(explored: spec.Exploration, n: int, sampler: str, tmp_path, base=None, workers=1, seed=1):
@@ -69,7 +74,7 @@ def test_the_one_uncertainty_that_acts_has_total_sobol_index_near_one_the_others
 def test_prim_finds_the_box_of_collection_and_capacity_that_meets_the_target(tmp_path):
     explored = exploration({"segments.motors.collection_rate": COLLECTION,
                             "plant_schedules.scale": {"distribution": "uniform", "low": 0.0, "high": 1.0},
-                            "sintering.yield_sd": NO_EFFECT["sintering.yield_sd"]})
+                            "industry.magnet_making.yield_sd": NO_EFFECT["industry.magnet_making.yield_sd"]})
     _, experiments, outcomes = run(explored, 200, "lhs", tmp_path, base=steady("1000 t/yr"), workers=2)
 
     box = next(b for b in discovery.boxes(explored, experiments, outcomes) if b.question == "target met")
@@ -218,13 +223,13 @@ def test_hydra_launchers_run_an_exploration_in_chunks_with_the_same_outcomes(tmp
 
 def test_morris_screening_gives_no_elementary_effect_to_an_uncertainty_without_effect(tmp_path):
     explored = exploration({"segments.motors.collection_rate": COLLECTION,
-                            "sintering.yield_sd": NO_EFFECT["sintering.yield_sd"]})
+                            "industry.magnet_making.yield_sd": NO_EFFECT["industry.magnet_making.yield_sd"]})
     unit, experiments, outcomes = run(explored, 4, "morris", tmp_path)
 
     table, morris = sensitivity.indices(explored, unit, experiments, outcomes, "morris", seed=1)
 
     assert table.empty and len(experiments) == 4 * 3
     mu_star = morris.set_index("uncertainty")["mu_star"]
-    assert mu_star["sintering.yield_sd"] == 0
+    assert mu_star["industry.magnet_making.yield_sd"] == 0
     # content = 0.48 x collection: an elementary effect is 0.48 per unit of the (unit-cube) range
     assert mu_star["segments.motors.collection_rate"] == pytest.approx(LIBERATION * YIELD, rel=1e-3)

@@ -143,7 +143,7 @@ def test_a_stored_sweep_runs_with_plus_sweep_and_draws_its_heatmap(tmp_path):
     finished = run_module("sim", "sweep", "heatmap", str(sweep_dir), cwd=tmp_path)
 
     assert finished.returncode == 0, finished.stderr
-    image = sweep_dir / "heatmap_recycled_content_target_scope.png"
+    image = sweep_dir / "heatmap_recycled_content_post_consumer.png"  # the target metric
     assert image.stat().st_size > 10_000
 
 

@@ -1,0 +1,194 @@
+"""The region's magnet value chain after recycling: metal and alloy making from separated rare
+earths, sintered magnet making (which re-sinters HPMS powder too) and bonded magnet making.
+
+Recycled inputs wait in a buffer and can be used LEAD_TIME after they arrive, so the answer does
+not depend on the step length. Lots are masses [kg] by origin slot (see lots in the ledger).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.parameters import Params
+from ..config.series import by_year
+from .plants import sample_yield
+
+#: time from a recycled input's arrival to its use in magnet making [yr]: a month, whatever the
+#: step length (steps longer than a month use it at the next step)
+LEAD_TIME = 1.0 / 12
+
+
+class Buffer:
+    """Recycled lots by origin slot, each usable from LEAD_TIME after it arrived."""
+
+    def __init__(self, n_slots: int):
+        self.ready = np.zeros(n_slots)
+        self.waiting: list[tuple[float, np.ndarray]] = []  # (time usable [yr], lot), in arrival order
+
+    def add(self, lot: np.ndarray, t: float) -> None:
+        if lot.any():
+            self.waiting.append((t + LEAD_TIME, lot))
+
+    def release(self, t: float) -> None:
+        while self.waiting and self.waiting[0][0] <= t + 1e-9:
+            self.ready = self.ready + self.waiting.pop(0)[1]
+
+    def take(self, kg: float) -> np.ndarray:
+        """Up to `kg` of the ready lots, every origin pro rata."""
+        held = self.ready.sum()
+        if kg <= 0 or held <= 0:
+            return np.zeros_like(self.ready)
+        part = self.ready.copy() if kg >= held else self.ready * (kg / held)
+        self.ready = self.ready - part
+        return part
+
+    def take_all_ready(self) -> np.ndarray:
+        part, self.ready = self.ready, np.zeros_like(self.ready)
+        return part
+
+    def stock(self) -> np.ndarray:
+        return self.ready + sum((lot for _, lot in self.waiting), np.zeros_like(self.ready))
+
+
+@dataclass
+class Made:
+    """One step of region-made magnets [kg]: the recycled part by origin slot and route, and the rest."""
+
+    recycled_whole: np.ndarray  # from HPMS powder: whole magnet material
+    recycled_ree: np.ndarray  # from separated rare earths: rare-earth metal only
+    primary: float  # primary feed that ended up in magnets
+    primary_feed: float  # primary feed bought for the step
+    swarf: np.ndarray  # traded swarf by origin slot (primary feed's swarf in `all`)
+    loss: np.ndarray  # process loss by origin slot
+    in_house_swarf: float  # swarf reclaimed within the plant (not recycled content)
+
+    @property
+    def recycled(self) -> np.ndarray:
+        return self.recycled_whole + self.recycled_ree
+
+    @property
+    def total(self) -> float:
+        return float(self.recycled.sum()) + self.primary
+
+
+class MetalAlloyMaking:
+    """Node `metal_alloy_making`: separated rare earths from long-loop plants become metal and
+    alloy for magnet making, up to a capacity [kg rare-earth metal per yr]; a backlog waits."""
+
+    name = "metal_alloy_making"
+
+    def __init__(self, params: Params):
+        spec = params.industry.metal_alloy_making
+        self.first_year = params.history_start
+        self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
+        self.process_yield = spec.process_yield
+        self.held = np.zeros(len(params.segments) + 1)
+
+    def receive(self, lot: np.ndarray) -> None:
+        self.held += lot
+
+    def process(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """One step: (alloy's recycled rare earths, loss) by origin slot."""
+        capacity = self.per_step[year - self.first_year]
+        held = self.held.sum()
+        if held <= 0 or capacity <= 0:
+            return np.zeros_like(self.held), np.zeros_like(self.held)
+        taken = self.held.copy() if capacity >= held else self.held * (capacity / held)
+        self.held = self.held - taken
+        alloy = taken * self.process_yield
+        return alloy, taken - alloy
+
+    def stock(self) -> np.ndarray:
+        return self.held
+
+
+class MagnetMaking:
+    """Node `magnet_making`: sintered magnets made in the region, from recycled inputs first (HPMS
+    powder to re-sinter, recycled rare-earth alloy) and primary feed for the rest.
+
+    Feed F gives magnets F (1 - swarf - loss), swarf F x swarf_share and loss F x loss_share; the
+    `in_house_share` of the swarf goes straight back into the same plant's feed (reclaimed within
+    the process, so not recycled content), the rest is traded to the scrap store.
+    """
+
+    name = "magnet_making"
+
+    def __init__(self, params: Params, rng=None):
+        spec = params.industry.magnet_making
+        n_slots = len(params.segments) + 1
+        self.first_year = params.history_start
+        self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
+        self.swarf_share, self.loss_share = spec.swarf_share, spec.loss_share
+        self.in_house_share = spec.in_house_share
+        self.yield_sd = spec.yield_sd
+        self.rng = rng
+        self.powder = Buffer(n_slots)
+        self.alloy = Buffer(n_slots)
+
+    def capacity(self, year: int) -> float:
+        """Magnets the plant can make in one step of `year` [kg]."""
+        return self.per_step[year - self.first_year]
+
+    def make(self, t: float, magnets: float, primary_availability: float = 1.0) -> Made:
+        """Make up to `magnets` kg at time t [yr]; primary feed is delivered at `primary_availability`."""
+        self.powder.release(t)
+        self.alloy.release(t)
+        n = self.powder.ready.shape[0]
+        magnet_yield = sample_yield(1.0 - self.swarf_share - self.loss_share, self.yield_sd, self.rng)
+        waste = 1.0 - magnet_yield
+        swarf_share = waste * self.swarf_share / (self.swarf_share + self.loss_share) if waste > 0 else 0.0
+        if magnets <= 0:
+            return Made(np.zeros(n), np.zeros(n), 0.0, 0.0, np.zeros(n), np.zeros(n), 0.0)
+        feed = magnets / magnet_yield
+        external = feed * (1.0 - swarf_share * self.in_house_share)  # in-house swarf makes up the rest
+        whole = self.powder.take(external)
+        ree = self.alloy.take(external - whole.sum())
+        recycled_feed = whole + ree
+        primary_feed = (external - recycled_feed.sum()) * primary_availability
+        external = recycled_feed.sum() + primary_feed
+        # every kg of external feed splits alike into magnets, traded swarf and loss
+        to_magnets = magnet_yield / (1.0 - swarf_share * self.in_house_share)
+        to_swarf = swarf_share * (1.0 - self.in_house_share) / (1.0 - swarf_share * self.in_house_share)
+        swarf = recycled_feed * to_swarf
+        swarf[-1] += primary_feed * to_swarf
+        loss = recycled_feed * (1.0 - to_magnets - to_swarf)
+        loss[-1] += primary_feed * (1.0 - to_magnets - to_swarf)
+        return Made(whole * to_magnets, ree * to_magnets, primary_feed * to_magnets, primary_feed, swarf, loss,
+                    external / (1.0 - swarf_share * self.in_house_share) * swarf_share * self.in_house_share)
+
+    def unabsorbed(self) -> np.ndarray:
+        """Recycled inputs ready but not used this step (the region could not absorb them)."""
+        return self.powder.take_all_ready() + self.alloy.take_all_ready()
+
+    def stock(self) -> np.ndarray:
+        return self.powder.stock() + self.alloy.stock()
+
+
+class BondedMaking:
+    """Node `bonded_making`: bonded and hot-deformed magnets from HPMS powder (as at Heraeus Remloy),
+    up to a capacity [kg magnets per yr]; they serve uses other than EV traction and wind grades."""
+
+    name = "bonded_making"
+
+    def __init__(self, params: Params):
+        spec = params.industry.bonded_making
+        self.first_year = params.history_start
+        self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
+        self.process_yield = spec.process_yield
+        self.powder = Buffer(len(params.segments) + 1)
+
+    def make(self, t: float, year: int, wanted: float) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot."""
+        self.powder.release(t)
+        magnets = min(wanted, self.per_step[year - self.first_year])
+        powder = self.powder.take(magnets / self.process_yield) if magnets > 0 else self.powder.take(0.0)
+        made = powder * self.process_yield
+        return made, powder - made
+
+    def unabsorbed(self) -> np.ndarray:
+        return self.powder.take_all_ready()
+
+    def stock(self) -> np.ndarray:
+        return self.powder.stock()
