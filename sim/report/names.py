@@ -17,7 +17,7 @@ SEGMENT_NAMES = {
     "robotics": "industrial robots",
     "pumps_hvac": "pumps and HVAC",
     "heat_pumps": "heat pumps",
-    "audio": "audio",
+    "audio": "audio equipment",
     "hdd": "hard disk drives",
     "ebike": "e-bike motors",
     "consumer_electronics": "consumer electronics",

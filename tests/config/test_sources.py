@@ -9,7 +9,7 @@ import pytest
 
 from sim.config.parameter_table import CITATION, rows
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONF = sorted((ROOT / "conf").rglob("*.yaml"))
 #: what a citation of something outside the repository looks like
 OUTSIDE = re.compile(r"shared/|reference/|/work/|\.\./|design §|\bdesign\.md|ndfeb-parameters")
