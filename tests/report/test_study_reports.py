@@ -20,7 +20,9 @@ SHORT = "end_year=2031"
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     directory = tmp_path_factory.mktemp("compare")
-    assert compare.main(["policy=baseline,magnet_mandate", SHORT, "--out", str(directory)]) == 0
+    # the target-scope target, so that the page draws the target-scope content of each scenario
+    assert compare.main(["policy=baseline,magnet_mandate", "target=target_scope_2030", SHORT,
+                         "--out", str(directory)]) == 0
     return directory
 
 
