@@ -7,6 +7,7 @@ import functools
 import itertools
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from textwrap import dedent
 
 from hydra.core.config_loader import ConfigLoader
@@ -31,7 +32,8 @@ def parse(overrides: Sequence[str], config_loader: ConfigLoader | None = None) -
     return parser.parse_overrides(list(overrides))
 
 
-def expand(overrides: Sequence[str], config_loader: ConfigLoader | None = None) -> list[Job]:
+def expand(overrides: Sequence[str], config_loader: ConfigLoader | None = None,
+           config_dir: str | Path | None = None) -> list[Job]:
     """Every job of a sweep, each a list of override strings, in the order and spelling of Hydra's
     basic sweeper: `key=a,b`, `key=range(a,b[,step])`, `key=choice(a,b)` and `group=glob(pattern)`
     give one job per value, the product over keys in the order the keys first appear; a key given
@@ -42,16 +44,23 @@ def expand(overrides: Sequence[str], config_loader: ConfigLoader | None = None) 
             ["policy=combined", "target.year=2030"], ["policy=combined", "target.year=2031"]]
 
     config_loader: the loader `glob()` lists a config group's options with; by default that of
-    Hydra as initialised, or of the project's conf/ directory. An interval sweep (`interval(a,b)`)
-    has no jobs: HydraException.
+    Hydra as initialised, or of the project's conf/ directory. config_dir: a directory of one's own
+    config groups, whose options `glob()` matches too (as `--config-dir` adds them to a run). An
+    interval sweep (`interval(a,b)`) has no jobs: HydraException.
     """
     parsed = parse(overrides)
-    if any(o.value_type == ValueType.GLOB_CHOICE_SWEEP for o in parsed):
+    globbed = any(o.value_type == ValueType.GLOB_CHOICE_SWEEP for o in parsed)
+    if globbed and config_dir is None:
         parsed = parse(overrides, config_loader or _conf_loader())
     choices: dict[str, list[str]] = {}
     for override in parsed:
         key = override.get_key_element()  # with its +, ++ or ~ and @package, as Hydra spells it
-        if not override.is_sweep_override():
+        if override.value_type == ValueType.GLOB_CHOICE_SWEEP and config_dir is not None:
+            from .compose import group_options  # the options of conf/ and of config_dir, sorted as Hydra lists them
+
+            matched = override.value().filter(sorted(group_options(override.key_or_group, config_dir)))
+            choices[key] = [f"{key}={name}" for name in matched]
+        elif not override.is_sweep_override():
             choices[key] = [f"{key}={override.get_value_element_as_str()}"]
         elif override.is_discrete_sweep():
             choices[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]

@@ -44,4 +44,4 @@ def draw(directory: Path, outcome: str, experiments: pd.DataFrame, outcomes: pd.
         fig.tight_layout()
         written.append(directory / "sensitivity.png")
         fig.savefig(written[-1], dpi=120)
-        return written
+    return written

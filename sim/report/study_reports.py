@@ -1,6 +1,6 @@
 """Workbooks and report pages of multi-run studies: a comparison (compare.xlsx and report.html beside
-compare.csv) and a sweep (sweep.xlsx and report.html beside sweep.csv). An exploration calls
-`write_workbook` and `write_page` with its own tables in the same way."""
+compare.csv) and a sweep (sweep.xlsx and report.html beside sweep.csv); an exploration's are in
+exploration_report."""
 
 from __future__ import annotations
 

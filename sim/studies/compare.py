@@ -54,7 +54,7 @@ def scenarios(overrides: list[str], config_dir: Path | None = None) -> list[Scen
         swept = ["policy=" + ",".join(options("policy", config_dir))]  # nothing to compare given: every policy
     keys = [override.get_key_element() for override in grammar.parse(swept)]
     result = []
-    for job in grammar.expand(common + swept):
+    for job in grammar.expand(common + swept, config_dir=config_dir):
         pairs = [line for line in job if line.partition("=")[0] in keys]
         if not pairs:
             name = ", ".join(job) or "default"

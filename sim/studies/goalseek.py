@@ -20,7 +20,7 @@ from ..analysis.progress import Progress
 from ..analysis.runner import run_kpis
 from ..config import overrides as grammar
 from ..config import parameter_table
-from ..config.compose import add_config_dir_argument, load_config, parameters, with_values
+from ..config.compose import add_config_dir_argument, group_options, load_config, parameters, with_values
 from ..config.errors import ConfigError
 
 #: points of the scan before bisection: a window where the target is met that is narrower than
@@ -217,16 +217,19 @@ def _map(function, tasks: list, workers: int | None, progress: str | None = None
 def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, over: str,
              values: Sequence[float], tolerance: float | None = None, workers: int | None = None,
              points: int = SCAN_POINTS, years: tuple[int, int] | None = None,
-             progress: bool = False) -> pd.DataFrame:
+             progress: bool = False, configs: Sequence[DictConfig | Mapping] | None = None) -> pd.DataFrame:
     """For each value of `over`, the least `parameter` in [low, high] that meets the target: one
     goal-seek per value, in a process pool (`workers`, default one per core; 1 = in this process);
-    progress: report the goal-seeks done on stderr.
+    progress: report the goal-seeks done on stderr. configs: for an `over` that is a config group,
+    the config composed with each of its options (`values`), used instead of setting a value on `cfg`.
 
     Columns: <over>, value (None if unreachable), largest, reachable, monotone, kpi_at_value, high,
     kpi_at_high, binding_at_high, evaluations; attrs hold over, parameter, metric, share and year.
     """
-    base = plain_config(cfg)
-    tasks = [(with_value(base, over, v), parameter, low, high, tolerance, points, years) for v in values]
+    if configs is None:
+        base = plain_config(cfg)
+        configs = [with_value(base, over, v) for v in values]
+    tasks = [(plain_config(c), parameter, low, high, tolerance, points, years) for c in configs]
     answers = _map(_seek, tasks, workers, "frontier" if progress else None)
     columns = ["value", "largest", "reachable", "monotone", "kpi_at_value", "high", "kpi_at_high",
                "binding_at_high", "evaluations"]
@@ -246,13 +249,25 @@ def _seek(task) -> GoalSeek:
 # --- command -------------------------------------------------------------------------------------
 
 
-def _swept_values(text: str) -> tuple[str, list]:
-    """`key=v1,v2,...` or `key=range(start,stop,step)`: the key and its values, expanded as a sweep."""
+def is_group(key: str, config_dir: Path | None = None) -> bool:
+    """Whether `key` is a config group (of conf/ or of one's own config_dir), not a value."""
+    return "." not in key and bool(group_options(key, config_dir))
+
+
+def _swept_values(text: str, config_dir: Path | None = None) -> tuple[str, list]:
+    """`key=v1,v2,...`, `key=range(start,stop,step)` or `group=glob(pattern)`: the key and its values
+    expanded as a sweep (for a config group, options of conf/<group> or of <config_dir>/<group>)."""
     [override] = grammar.parse([text])
-    values = [grammar.parse(job)[0].value() for job in grammar.expand([text])]
+    key = override.key_or_group
+    group = is_group(key, config_dir)
+    values = [grammar.parse(job)[0].value() for job in grammar.expand([text], config_dir=config_dir)]
+    if not values:
+        raise ValueError(f"--over {text}: no values (glob() matches no option of {key})")
+    if group:
+        return key, [str(v) for v in values]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"--over {text}: expected numbers")
-    return override.key_or_group, values  # as parsed: whole numbers stay integers (years, vessels)
+        raise ValueError(f"--over {text}: expected numbers, or options of a config group")
+    return key, values  # as parsed: whole numbers stay integers (years, vessels)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"runs of the scan before bisection (default {SCAN_POINTS}); more find narrower windows")
     parser.add_argument("--mean", type=int, nargs=2, metavar=("FIRST", "LAST"),
                         help="compare the mean of the target metric over these years with the target share")
-    parser.add_argument("--over", help="frontier: KEY=v1,v2,... or KEY=range(a,b,step); one goal-seek per value")
+    parser.add_argument("--over", help="frontier: KEY=v1,v2,..., KEY=range(a,b,step) or GROUP=glob(pattern) "
+                                       "(options of a config group); one goal-seek per value")
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
     add_config_dir_argument(parser)
     args = parser.parse_intermixed_args(argv)
@@ -279,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         bisection_tolerance(args.low, args.high, args.tolerance)
         if args.points < 2:
             raise ValueError(f"--points {args.points}: expected at least 2")
-        over, values = _swept_values(args.over) if args.over is not None else (None, [])
+        over, values = _swept_values(args.over, args.config_dir) if args.over is not None else (None, [])
     except ValueError as error:
         parser.error(str(error))  # usage and the reason, exit status 2
     # a bad value or unknown option in the scenario: one line and exit status 2, from sim.cli
@@ -293,8 +309,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(error))
         print(answer.describe())
         return 0
+    # a config group is composed once per option; any other key is set on the composed scenario
+    configs = [load_config([*args.overrides, f"{over}={v}"], config_dir=args.config_dir) for v in values] \
+        if is_group(over, args.config_dir) else None
     table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance,
-                     points=args.points, years=years, progress=True)
+                     points=args.points, years=years, progress=True, configs=configs)
     from ..report.sweep_figures import frontier_markdown
     text = frontier_markdown(table)
     print(text, end="")

@@ -101,3 +101,73 @@ def test_goalseek_takes_the_own_directory(own, capsys):
 def test_the_api_rejects_a_missing_directory_in_one_line(tmp_path):
     with pytest.raises(sim.ConfigError, match="--config-dir"):
         sim.load_config([], config_dir=tmp_path / "nowhere")
+
+
+def _matching(own: Path, group: str, patterns: list[str]) -> list[str]:
+    """The options of a group in conf/ and in one's own directory whose names match (by hand)."""
+    from fnmatch import fnmatch
+
+    from sim.config.compose import CONFIG_DIR
+
+    names = {p.stem for folder in (CONFIG_DIR / group, own / group) for p in folder.glob("*.yaml")}
+    return sorted(n for n in names if any(fnmatch(n, p) for p in patterns))
+
+
+def test_glob_in_compare_matches_the_own_options(own):
+    chosen = compare.scenarios(["region=my_region", "policy=glob([baseline,my_*])"], own)
+    assert [s.name for s in chosen] == _matching(own, "policy", ["baseline", "my_*"]) == ["baseline", "my_policy"]
+    assert [s.name for s in compare.scenarios(["plants=glob(*)"], own)] == _matching(own, "plants", ["*"])
+    assert compare.scenarios(["policy=glob(my_*)"]) == []  # without the directory there is no such option
+
+
+def test_goalseek_over_a_glob_of_own_policies_composes_each(own, tmp_path, capsys):
+    overrides = ["region=my_region", "plants=my_plants", SHORT, "target.share=0.04"]
+    key = "segments.ev_traction.collection_rate"
+    assert goalseek.main([key, "0", "1", *overrides, "--config-dir", str(own), "--points", "3", "--tolerance", "0.05",
+                          "--over", "policy=glob([baseline,my_*])", "--out", str(tmp_path)]) == 0
+    frontier = pd.read_csv(tmp_path / "frontier.csv")
+    assert list(frontier["policy"]) == ["baseline", "my_policy"]
+    for policy, value in zip(frontier["policy"], frontier["value"]):
+        alone = goalseek.seek(sim.load_config([*overrides, f"policy={policy}"], config_dir=own), key, 0.0, 1.0,
+                              tolerance=0.05, points=3)
+        assert value == pytest.approx(alone.value) if alone.value is not None else pd.isna(value)
+
+
+def test_explore_takes_the_own_directory_for_its_spec_levers_and_group_choices(own, tmp_path):
+    """An exploration of one's own (DIR/explore/mine.yaml) over an own policy lever and a choice of an
+    own plant option: each run's outcome is that of the same scenario run through the API."""
+    import shutil
+
+    import yaml
+
+    from sim.studies.exploration.command import main as explore
+
+    mine = tmp_path / "mine"
+    shutil.copytree(own, mine)
+    (mine / "explore").mkdir()
+    liberation = "segments.ev_traction.liberation_rate"
+    (mine / "explore" / "mine.yaml").write_text(yaml.safe_dump({
+        "overrides": ["region=my_region", SHORT], "n": 3, "seed": 5,
+        "uncertainties": {liberation: {"distribution": "uniform", "low": 0.1, "high": 0.9, "source": "test"},
+                          "plants": {"options": ["my_plants", "none"], "source": "test"}},
+        "levers": {"baseline": ["policy=baseline"], "mine": ["policy=my_policy"]},
+        "outcomes": {"content": {"kpi": "recycled_content", "year": 2030}}}))
+    assert explore(["mine", "--config-dir", str(mine), "--workers", "1", "--out", str(tmp_path / "out")]) == 0
+
+    runs = pd.read_parquet(tmp_path / "out" / "experiments.parquet").merge(
+        pd.read_parquet(tmp_path / "out" / "outcomes.parquet"), on="run")
+    assert len(runs) == 6 and set(runs["plants"]) <= {"my_plants", "none"} and (runs["status"] == "ok").all()
+    for _, row in runs.iterrows():
+        policy = "my_policy" if row["lever"] == "mine" else "baseline"
+        kpis = sim.run(sim.load_config(["region=my_region", SHORT, f"policy={policy}", f"plants={row['plants']}",
+                                        f"{liberation}={float(row[liberation])!r}"], config_dir=mine)).kpis
+        assert row["content"] == pytest.approx(kpis.set_index("year").at[2030, "recycled_content"], rel=1e-9)
+
+
+def test_explore_names_the_own_explorations_when_one_is_missing(tmp_path):
+    (tmp_path / "mine" / "explore").mkdir(parents=True)
+    (tmp_path / "mine" / "explore" / "mine.yaml").write_text("n: 1\n")
+    finished = run_module("explore", "nosuch", "--config-dir", str(tmp_path / "mine"), cwd=tmp_path)
+    assert finished.returncode == 2
+    [line] = finished.stderr.strip().splitlines()
+    assert "nosuch" in line and "mine" in line and "eu_2030" in line

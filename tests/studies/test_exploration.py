@@ -233,3 +233,61 @@ def test_morris_screening_gives_no_elementary_effect_to_an_uncertainty_without_e
     assert mu_star["industry.magnet_making.yield_sd"] == 0
     # content = 0.48 x collection: an elementary effect is 0.48 per unit of the (unit-cube) range
     assert mu_star["segments.motors.collection_rate"] == pytest.approx(LIBERATION * YIELD, rel=1e-3)
+
+
+def _page_figures(page: str) -> list[dict]:
+    """The plotly figures of a report page, as the page's script hands them to Plotly."""
+    import json
+
+    start = page.index("for (const p of ") + len("for (const p of ")
+    return json.JSONDecoder().raw_decode(page[start:])[0]
+
+
+def test_an_exploration_writes_a_workbook_and_a_page_of_its_tables(tmp_path):
+    """results.xlsx and report.html hold what the runs gave: the robustness rows recomputed here from
+    outcomes.parquet (share meeting the target, median), every run's inputs and outcomes, shares in
+    percent; the page's figures plot the outcomes of each lever against the target."""
+    from openpyxl import load_workbook
+
+    explored = exploration({"segments.motors.collection_rate": COLLECTION,
+                            "plant_schedules.shift": {"distribution": "discrete", "values": [0, 10]}},
+                           levers={"low": ["segments.motors.liberation_rate=0.3"], "high": []})
+    out = explore(explored, n=12, sampler="lhs", seed=3, base=steady({2024: "0 t/yr", 2025: "1000 t/yr"}),
+                  out=tmp_path / "x", workers=1)
+    experiments, outcomes = (pd.read_parquet(out / f"{name}.parquet") for name in ("experiments", "outcomes"))
+    runs = experiments.merge(outcomes, on="run")
+
+    book = load_workbook(out / "results.xlsx", read_only=True)
+    assert book.sheetnames == ["read-me", "robustness", "scenario discovery", "runs", "outcomes", "uncertainties",
+                               "levers"]
+    sheet = {name: pd.DataFrame(list(book[name].values)[1:], columns=list(book[name].values)[0])
+             for name in book.sheetnames[1:]}
+    robust = sheet["robustness"].set_index("lever")
+    for lever in ("low", "high"):
+        mine = runs[runs["lever"] == lever]
+        assert robust.at[lever, "share_meeting_target [%]"] == pytest.approx(100 * mine["target_met"].mean())
+        assert robust.at[lever, "p50"] == pytest.approx(100 * np.median(mine["content"]))
+    assert list(robust["unit"]) == ["%", "%"]
+    boxes = pd.read_csv(out / "boxes.csv")
+    assert sheet["scenario discovery"]["density [%]"].to_numpy() == pytest.approx(100 * boxes["density"].to_numpy())
+    table = sheet["runs"]
+    assert len(table) == 24 and list(table["run"]) == list(runs["run"])
+    assert table["content [%]"].to_numpy() == pytest.approx(100 * runs["content"].to_numpy())
+    assert table["segments.motors.collection_rate"].to_numpy() == pytest.approx(
+        runs["segments.motors.collection_rate"].to_numpy())
+    assert list(table["lever"]) == list(runs["lever"])
+    assert set(sheet["uncertainties"]["uncertainty"]) == {"segments.motors.collection_rate", "plant_schedules.shift"}
+    defined = {(row[0], row[1]) for row in book["read-me"].values if row and row[0] in book.sheetnames}
+    assert ("runs", "content") in defined and ("robustness", "max_regret") in defined
+
+    page = (out / "report.html").read_text()
+    lines = (out / "discovery.md").read_text().split("\n## ")[0].splitlines()
+    shown = page.replace("<code>", "`").replace("</code>", "`")
+    assert lines[2] in shown  # futures, levers, runs, target
+    bullet = next(line for line in lines if line.startswith("- "))
+    assert f"<li>{bullet[2:].split(';')[0]}" in shown
+    spread, = (f for f in _page_figures(page) if f["data"][0]["type"] == "box")
+    for trace in spread["data"]:
+        assert trace["y"] == pytest.approx(list(100 * runs.loc[runs["lever"] == trace["name"], "content"]))
+    assert spread["layout"]["shapes"][0]["y0"] == pytest.approx(100 * SHARE)
+    assert page.count("<script>") == 2  # plotly.js once, the figures once

@@ -18,8 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ...analysis.progress import Progress
-from ...config.compose import parameters
+from ...config.compose import add_config_dir_argument, parameters
 from ...config.errors import ConfigError
+from ...report.exploration_report import write_exploration_page, write_exploration_workbook
+from ...report.run_writer import git_commit, package_version
 from . import discovery, evaluation, robustness, sampling, sensitivity, summary
 from .ema import write_archive
 from .spec import SAMPLERS, Exploration, load
@@ -35,15 +37,17 @@ PARTIAL, PLAN, CHUNKS = ".partial", "plan.pkl", "chunks"
 
 def explore(exploration: Exploration | str, n: int | None = None, sampler: str | None = None,
             seed: int | None = None, overrides: Sequence[str] = (), out: Path | None = None,
-            workers: int | None = None, base: dict | None = None, progress: bool = False) -> Path:
+            workers: int | None = None, base: dict | None = None, progress: bool = False,
+            config_dir: Path | None = None) -> Path:
     """Run an exploration in a local process pool and write its outputs; returns the output directory.
 
     The directory is filled under a temporary name (<out>.partial) and renamed when complete, so an
     interrupted exploration leaves nothing that looks like a result. `base`: a plain config to
     explore instead of conf/ (levers are then `key=value` settings on it). progress: report the
-    runs done on stderr.
+    runs done on stderr. config_dir: a directory of one's own config groups (and explore/ specs),
+    searched beside conf/, as `--config-dir`.
     """
-    partial = prepare(exploration, n, sampler, seed, overrides, out, base)
+    partial = prepare(exploration, n, sampler, seed, overrides, out, base, config_dir=config_dir)
     plan = _plan(partial)
     experiments = pd.read_parquet(partial / "experiments.parquet")
     started = time.perf_counter()
@@ -55,11 +59,11 @@ def explore(exploration: Exploration | str, n: int | None = None, sampler: str |
 
 def prepare(exploration: Exploration | str, n: int | None = None, sampler: str | None = None,
             seed: int | None = None, overrides: Sequence[str] = (), out: Path | None = None,
-            base: dict | None = None, chunks: int = 1) -> Path:
+            base: dict | None = None, chunks: int = 1, config_dir: Path | None = None) -> Path:
     """Sample the futures, compose every lever once and validate the base scenario; write the
     experiments table and the plan the runs read into <out>.partial, and return that directory."""
     if isinstance(exploration, str):
-        exploration = load(exploration)
+        exploration = load(exploration, config_dir)
     n = exploration.n if n is None else n
     sampler = sampler or exploration.sampler
     seed = exploration.seed if seed is None else seed
@@ -68,7 +72,7 @@ def prepare(exploration: Exploration | str, n: int | None = None, sampler: str |
         raise ValueError(f"--out {out}: the directory is not empty")
     unit = sampling.unit_sample(exploration, n, sampler, seed)
     experiments = sampling.experiments(exploration, unit, 0)
-    bases = evaluation.base_configs(exploration, experiments, overrides, base)
+    bases = evaluation.base_configs(exploration, experiments, overrides, base, config_dir)
     first = parameters(next(iter(bases.values())))  # the base scenario, validated before any run
     experiments["seed"] = first.seed  # every run keeps the config's seed: common random numbers
     partial = out.with_name(out.name + PARTIAL)
@@ -77,7 +81,8 @@ def prepare(exploration: Exploration | str, n: int | None = None, sampler: str |
     experiments.to_parquet(partial / "experiments.parquet", index=False)
     target = {"share": first.target.share, "year": first.target.year, "metric": first.target.metric}
     plan = {"exploration": exploration, "bases": bases, "unit": unit, "sampler": sampler, "n": n, "seed": seed,
-            "overrides": list(overrides), "target": target, "chunks": chunks, "out": str(out)}
+            "overrides": list(overrides), "target": target, "chunks": chunks, "out": str(out),
+            "config_dir": None if config_dir is None else str(Path(config_dir).expanduser().resolve())}
     with (partial / PLAN).open("wb") as handle:
         pickle.dump(plan, handle)
     return partial
@@ -105,12 +110,19 @@ def finish(partial: Path, seconds: float | None = None) -> Path:
     robust.to_csv(partial / "robustness.csv", index=False, float_format="%.6g")
     boxes.to_csv(partial / "boxes.csv", index=False, float_format="%.6g")
     write_archive(partial / "results.tar.gz", exploration, experiments, outcomes)
-    (partial / "discovery.md").write_text(summary.markdown(exploration, experiments, outcomes, robust, indices,
-                                                           morris, boxes, found, target, sampler, seed))
-    (partial / "exploration.json").write_text(json.dumps({
-        "name": exploration.name, "sampler": sampler, "n": plan["n"], "seed": seed, "runs": len(experiments),
-        "overrides": plan["overrides"], "seconds": None if seconds is None else round(seconds, 3),
-        "target": target}, indent=2))
+    text = summary.markdown(exploration, experiments, outcomes, robust, indices, morris, boxes, found, target,
+                            sampler, seed)
+    (partial / "discovery.md").write_text(text)
+    record = {"exploration": exploration.name, "package_version": package_version(), "git_commit": git_commit(),
+              "sampler": sampler, "n": plan["n"], "seed": seed, "runs": len(experiments),
+              "failed": int((outcomes["status"] != "ok").sum()), "overrides": plan["overrides"],
+              "config_dir": plan.get("config_dir"), "seconds": None if seconds is None else round(seconds, 3),
+              "target": target}
+    (partial / "exploration.json").write_text(json.dumps(record, indent=2))
+    tables = (experiments, outcomes, robust, indices, morris, boxes, target)
+    write_exploration_workbook(partial, exploration, *tables, record)
+    first_base = next(iter(plan["bases"].values()))
+    write_exploration_page(partial, exploration, text, *tables, {**record, "config": first_base})
     try:
         from ...report.exploration_figures import draw
         draw(partial, exploration.outcomes[0].name, experiments, outcomes, indices, target)
@@ -169,7 +181,8 @@ def hydra_command(partial: Path, chunks: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim explore", description=__doc__,
                                      epilog="example: python -m sim explore eu_2030 --n 200 --seed 1 end_year=2035")
-    parser.add_argument("name", help="an exploration in conf/explore/ (or a path to its YAML file)")
+    parser.add_argument("name", help="an exploration in conf/explore/ or <config-dir>/explore/ (or a path to "
+                                     "its YAML file)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the base scenario, as for python -m sim")
     parser.add_argument("--n", type=int, help="lhs: futures; sobol: base samples (a power of 2; n x (k + 2) "
                                               "futures); morris: trajectories (n x (k + 1) futures)")
@@ -179,20 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="output directory (default: outputs/explore/<name>/<time>)")
     parser.add_argument("--chunks", type=int, help="prepare only, for Hydra's launchers: print the multirun "
                                                    "that runs the exploration in this many jobs")
-    args = parser.parse_args(argv)
+    add_config_dir_argument(parser)
+    args = parser.parse_intermixed_args(argv)
     if args.n is not None and args.n < 1:
         parser.error(f"--n {args.n}: expected an integer >= 1")
     if args.chunks is not None and args.chunks < 1:
         parser.error(f"--chunks {args.chunks}: expected an integer >= 1")
     try:
-        exploration = load(args.name)
+        exploration = load(args.name, args.config_dir)
         if args.chunks:
             partial = prepare(exploration, args.n, args.sampler, args.seed, args.overrides, args.out,
-                              chunks=args.chunks)
+                              chunks=args.chunks, config_dir=args.config_dir)
             print(" ".join(hydra_command(partial, args.chunks)[1:]).replace("-m sim", "python -m sim", 1))
             return 0
         out = explore(exploration, args.n, args.sampler, args.seed, args.overrides, args.out, args.workers,
-                      progress=True)
+                      progress=True, config_dir=args.config_dir)
     except ValueError as error:
         if isinstance(error, ConfigError):
             raise  # the command line's one error report prints it

@@ -48,7 +48,8 @@ def write_archive(path: Path, exploration: Exploration, experiments: pd.DataFram
 
 
 def model(name: str, overrides: list[str] | tuple[str, ...] = (), lever: str | None = None, config_dir=None):
-    """An ema_workbench.Model running the simulator for the exploration conf/explore/<name>.yaml:
+    """An ema_workbench.Model running the simulator for the exploration conf/explore/<name>.yaml
+    (or <config_dir>/explore/<name>.yaml, composed with one's own config groups of config_dir):
     its uncertainties (config-group choices become categorical), its outcomes, and the lever
     (default: the first) composed in; the model function takes config keys as keyword arguments.
 
@@ -69,7 +70,7 @@ def model(name: str, overrides: list[str] | tuple[str, ...] = (), lever: str | N
         if choices not in bases:  # each config-group choice is composed once
             settings = [*exploration.overrides, *levers[chosen], *overrides,
                         *(f"{u.key}={c}" for u, c in zip(groups, choices))]
-            bases[choices] = plain_config(load_config(settings))
+            bases[choices] = plain_config(load_config(settings, config_dir=config_dir))
         return bases[choices]
 
     def function(**values):

@@ -32,10 +32,11 @@ CHUNK = 32
 
 
 def base_configs(exploration: Exploration, experiments: pd.DataFrame, overrides: Sequence[str] = (),
-                 base: dict | None = None) -> dict:
+                 base: dict | None = None, config_dir: Path | None = None) -> dict:
     """The plain config of each (lever, group choices) the experiments use, each composed once from
-    conf/ with the exploration's, the lever's and the command line's overrides. Given `base` (a
-    plain config, e.g. a test scenario), levers are `key=value` settings on it instead."""
+    conf/ (and one's own `config_dir`) with the exploration's, the lever's and the command line's
+    overrides. Given `base` (a plain config, e.g. a test scenario), levers are `key=value` settings
+    on it instead."""
     groups = [u.key for u in exploration.uncertainties if u.is_group]
     levers = dict(exploration.levers)
     bases = {}
@@ -48,7 +49,7 @@ def base_configs(exploration: Exploration, experiments: pd.DataFrame, overrides:
             bases[key] = with_values(base, {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in settings)})
             continue
         composed = load_config([*exploration.overrides, *levers[lever], *(f"{g}={c}" for g, c in zip(groups, choices)),
-                                *overrides])
+                                *overrides], config_dir=config_dir)
         bases[key] = plain_config(composed)
     return bases
 

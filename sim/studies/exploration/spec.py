@@ -103,15 +103,27 @@ class Exploration:
 
 
 def path_of(name: str, config_dir: Path | None = None) -> Path:
-    return Path(config_dir or CONFIG_DIR) / "explore" / f"{name}.yaml"
+    """conf/explore/<name>.yaml, or <config_dir>/explore/<name>.yaml when one's own directory has it
+    (an own exploration of the same name comes first, as an own option of any config group does)."""
+    own = Path(config_dir).expanduser() / "explore" / f"{name}.yaml" if config_dir is not None else None
+    return own if own is not None and own.is_file() else CONFIG_DIR / "explore" / f"{name}.yaml"
+
+
+def available(config_dir: Path | None = None) -> list[str]:
+    """The explorations of conf/explore/ and of <config_dir>/explore/."""
+    folders = [CONFIG_DIR / "explore", *([Path(config_dir).expanduser() / "explore"] if config_dir else [])]
+    return sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.yaml")})
 
 
 def load(name: str, config_dir: Path | None = None) -> Exploration:
-    """Read and validate conf/explore/<name>.yaml (or a path to a YAML file)."""
+    """Read and validate conf/explore/<name>.yaml (or <config_dir>/explore/<name>.yaml, or a path to
+    a YAML file)."""
     path = Path(name) if name.endswith((".yaml", ".yml")) else path_of(name, config_dir)
     if not path.is_file():
-        available = sorted(p.stem for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
-        raise ConfigError("explore", name, f"an exploration in {path.parent} ({', '.join(available) or 'none'})")
+        if name.endswith((".yaml", ".yml")):
+            raise ConfigError("explore", name, "an exploration's YAML file (there is no such file)")
+        where = "conf/explore" + (f" or {Path(config_dir) / 'explore'}" if config_dir else "")
+        raise ConfigError("explore", name, f"an exploration in {where} ({', '.join(available(config_dir)) or 'none'})")
     try:
         spec = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
