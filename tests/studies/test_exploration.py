@@ -126,6 +126,8 @@ def test_an_exploration_writes_its_tables_analyses_and_an_archive_ema_workbench_
 
 
 @pytest.mark.parametrize("changes, key, expected", [
+    ({"uncertainties": {"s": {"distribution": "uniform", "low": 0, "high": 1, "source": "s",
+                              "sets": {"a.b": {"times": "x"}}}}}, "uncertainties.s.sets.a.b.times", "a number"),
     ({"uncertainties": {"a.b": {"distribution": "uniform", "low": 1, "high": 0, "source": "s"}}},
      "uncertainties.a.b.high", "a number above low"),
     ({"uncertainties": {"a.b": {"distribution": "beta", "source": "s"}}}, "uncertainties.a.b.distribution", "one of"),
@@ -291,3 +293,34 @@ def test_an_exploration_writes_a_workbook_and_a_page_of_its_tables(tmp_path):
         assert trace["y"] == pytest.approx(list(100 * runs.loc[runs["lever"] == trace["name"], "content"]))
     assert spread["layout"]["shapes"][0]["y0"] == pytest.approx(100 * SHARE)
     assert page.count("<script>") == 2  # plotly.js once, the figures once
+
+
+def _anchor(config: dict, key: str) -> float:
+    node = config
+    for part in key.split("."):
+        node = node[part]
+    return float(node)
+
+
+def test_a_share_that_splits_two_linked_series_keeps_their_sum_and_starts_from_the_configs_split():
+    """eu_2030's direct-drive shares set the direct-drive and geared series of the same capacity: at
+    the config's own split they give back the config's anchors, and any share keeps the sum."""
+    explored = spec.load("eu_2030")
+    linked = [u for u in explored.uncertainties if u.sets]
+    assert {u.key for u in linked} == {"wind_onshore_direct_drive_share", "wind_offshore_direct_drive_share"}
+    base = evaluation.plain_config(sim.load_config(list(explored.overrides)))
+    for u in linked:
+        (first, _, times), *_ = u.sets
+        own = _anchor(base, first) / times  # the config's direct-drive share
+        assert u.parameters[0] < own < u.parameters[1]
+        for key, value in u.settings(own).items():
+            assert value == pytest.approx(_anchor(base, key), rel=1e-9), key
+        chosen = u.settings(u.parameters[0])
+        for year in ("2030", "2050"):
+            pair = [v for k, v in chosen.items() if k.endswith(year)]
+            assert sum(pair) == pytest.approx(sum(_anchor(base, k) for k in chosen if k.endswith(year)))
+    params = sim.parameters(with_values(base, linked[0].settings(0.5)))
+    onshore = {s.name: s.placed_on_market for s in params.segments if s.name.startswith("wind_onshore")}
+    assert onshore["wind_onshore_dd"].at(2030) == pytest.approx(0.5 * 5152)
+    assert onshore["wind_onshore_geared"].at(2030) == pytest.approx(0.5 * 5152)
+    assert onshore["wind_onshore_dd"].at(2020) == pytest.approx(820)  # history stays as observed

@@ -33,12 +33,18 @@ class Uncertainty:
     source: str
     unit: str | None = None  # a sampled number is set as "<number> <unit>" (e.g. "1.8 kg")
     same_for: tuple[str, ...] = ()  # further keys set to the same value (e.g. the same lifetime)
+    #: keys set to plus + times x the sampled value, instead of the key itself: (key, plus, times);
+    #: e.g. a direct-drive share that splits one capacity between two linked series
+    sets: tuple[tuple[str, float, float], ...] = ()
 
     def settings(self, value) -> dict:
         """The config keys this uncertainty sets to a sampled value, and what they are set to."""
-        if self.unit is not None:
-            value = f"{value!r} {self.unit}"
-        return {key: value for key in (self.key, *self.same_for)}
+        if self.sets:
+            return {key: self._with_unit(plus + times * value) for key, plus, times in self.sets}
+        return {key: self._with_unit(value) for key in (self.key, *self.same_for)}
+
+    def _with_unit(self, value):
+        return value if self.unit is None else f"{value!r} {self.unit}"
 
     @property
     def is_group(self) -> bool:
@@ -199,9 +205,9 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
     if name not in DISTRIBUTIONS:
         raise ConfigError(f"{where}.distribution", name, f"one of {', '.join(DISTRIBUTIONS)}, or options")
     needed = DISTRIBUTIONS[name]
-    for extra in sorted(set(item) - set(needed) - {"distribution", "source", "unit", "same_for"}):
+    for extra in sorted(set(item) - set(needed) - {"distribution", "source", "unit", "same_for", "sets"}):
         raise ConfigError(f"{where}.{extra}", item[extra],
-                          f"only {', '.join(needed)} (and unit, same_for, source) for a {name} distribution")
+                          f"only {', '.join(needed)} (and unit, same_for, sets, source) for a {name} distribution")
     unit = item.get("unit")
     if unit is not None and not isinstance(unit, str):
         raise ConfigError(f"{where}.unit", unit, "a unit such as 'kg' or 'yr'")
@@ -211,11 +217,16 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
     for param in needed:
         if param not in item:
             raise ConfigError(f"{where}.{param}", None, f"a value for the {name} distribution")
+    sets = _sets(f"{where}.sets", item.get("sets"))
+    if sets and same_for:
+        raise ConfigError(f"{where}.same_for", same_for, "no same_for beside sets (list every key under sets)")
     if name == "discrete":
         values = item["values"]
         if not isinstance(values, list) or len(values) < 2:
             raise ConfigError(f"{where}.values", values, "a list of at least two values")
-        return Uncertainty(key, name, tuple(values), source, unit, tuple(same_for))
+        if sets and not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            raise ConfigError(f"{where}.values", values, "numbers, for an uncertainty with sets")
+        return Uncertainty(key, name, tuple(values), source, unit, tuple(same_for), sets)
     params = {p: _number(f"{where}.{p}", item[p]) for p in needed}
     if not params["low"] < params["high"]:
         raise ConfigError(f"{where}.high", item["high"], f"a number above low ({params['low']:g})")
@@ -223,7 +234,22 @@ def _distribution(where: str, key: str, item: Mapping, source: str) -> Uncertain
         raise ConfigError(f"{where}.mode", item["mode"], "a number in [low, high]")
     if name == "truncated_normal" and not params["std"] > 0:
         raise ConfigError(f"{where}.std", item["std"], "a positive number")
-    return Uncertainty(key, name, tuple(params[p] for p in needed), source, unit, tuple(same_for))
+    return Uncertainty(key, name, tuple(params[p] for p in needed), source, unit, tuple(same_for), sets)
+
+
+def _sets(where: str, value) -> tuple[tuple[str, float, float], ...]:
+    """`sets: {config key: {plus: a, times: b}}`: each key is set to a + b x the sampled value."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(where, value, "a mapping of config keys to {plus: a, times: b} (set to a + b x value)")
+    found = []
+    for key, link in value.items():
+        if not isinstance(link, Mapping) or not link or set(link) - {"plus", "times"}:
+            raise ConfigError(f"{where}.{key}", link, "{plus: a, times: b} (either may be left out: 0 and 1)")
+        found.append((str(key), _number(f"{where}.{key}.plus", link.get("plus", 0.0)),
+                      _number(f"{where}.{key}.times", link.get("times", 1.0))))
+    return tuple(found)
 
 
 def _levers(value) -> tuple[tuple[str, tuple[str, ...]], ...]:
