@@ -8,6 +8,7 @@ Lifetimes below zero (possible for the normal distribution) are counted as leavi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -107,13 +108,20 @@ def window_departures(lifetime: Lifetime, window: float, step: float, n_steps: i
     return (lifetime.integrated_cdf(t) - lifetime.integrated_cdf(t - window)) / window
 
 
+#: hazards of the distributions seen last: the futures of an exploration share most lifetimes, and
+#: a run needs a hazard per segment (the same computation, so the same numbers)
+HAZARDS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=HAZARDS_KEPT)
 def cohort_hazard(lifetime: Lifetime, window_steps: int, step: float, n_steps: int) -> np.ndarray:
     """Per-step departure probability of the units of a cohort still present, by cohort age.
 
     A cohort is placed uniformly over its first `window_steps` steps. At age j (steps since the
     cohort opened) the step's placements are added first, then each unit present departs with
     probability q[j]. Applied to expected values this reproduces window_departures exactly; used as
-    a binomial probability it samples unit departures with the same mean.
+    a binomial probability it samples unit departures with the same mean. The array is read-only
+    (kept for further calls with the same arguments).
     """
     departed = np.concatenate(([0.0], window_departures(lifetime, window_steps * step, step, n_steps)))
     placed = np.minimum(np.arange(1, n_steps + 1) / window_steps, 1.0)
@@ -121,4 +129,6 @@ def cohort_hazard(lifetime: Lifetime, window_steps: int, step: float, n_steps: i
     leaving = np.diff(departed)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(present > 1e-15, leaving / present, 1.0)
-    return np.clip(q, 0.0, 1.0)
+    q = np.clip(q, 0.0, 1.0)
+    q.setflags(write=False)  # kept for the next caller: read-only
+    return q

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 TABLE_PATH = Path(__file__).with_name("parameter_table.csv")
 #: a citation of an entry of docs/sources.md, e.g. [@vannielen2023]
@@ -39,8 +41,10 @@ def rows() -> tuple[Row, ...]:
         return tuple(Row(**record) for record in csv.DictReader(handle))
 
 
-def children(prefix: tuple[str, ...]) -> dict[str, Row | None]:
-    """Keys allowed directly below `prefix` (wildcards matched): name -> row, or None for a group."""
+@lru_cache(maxsize=1024)  # validation asks for the same sections in every run
+def children(prefix: tuple[str, ...]) -> Mapping[str, Row | None]:
+    """Keys allowed directly below `prefix` (wildcards matched): name -> row, or None for a group
+    (read-only: the answer is kept for the next caller)."""
     found: dict[str, Row | None] = {}
     for row in rows():
         parts = row.parts
@@ -49,7 +53,7 @@ def children(prefix: tuple[str, ...]) -> dict[str, Row | None]:
         if all(p == q or p in WILDCARDS for p, q in zip(parts, prefix)):
             name = parts[len(prefix)]
             found[name] = row if len(parts) == len(prefix) + 1 else found.get(name)
-    return found
+    return MappingProxyType(found)
 
 
 def markdown() -> str:

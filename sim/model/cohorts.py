@@ -8,6 +8,8 @@ expected mode, as a binomial draw in stochastic mode.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..config.lifetimes import Lifetime, cohort_hazard, window_departures
@@ -63,6 +65,7 @@ class CohortStock:
         return self.units[:, self._first:].sum(axis=1)
 
 
+@functools.lru_cache(maxsize=256)  # the futures of an exploration share most hoarding delays
 def truncation_age(distribution: Lifetime, step: float, n_steps: int, tail: float = 1e-4) -> int:
     """Steps after which a one-step cohort has all but `tail` of its units gone (at most n_steps).
 
