@@ -4,12 +4,18 @@ whole explorations through the process pool with their wall time and the parent'
 
     python benchmarks/explore.py                     # 40 runs in process, then 100 and 400 futures
     python benchmarks/explore.py --futures 10000     # the design load (10,000 futures x 1 lever)
+    python benchmarks/explore.py --futures 0 --calls # in process only, with Python calls per future
+
+Python function calls per future (--calls, counted with cProfile) do not depend on what else the
+machine runs, so they compare versions on a busy machine where CPU times drift.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -48,6 +54,24 @@ def per_future(exploration: spec.Exploration, runs: int) -> None:
           f"validate {1e3 * validating / n:.1f} ms, simulate + outcomes {1e3 * simulating / n:.1f} ms; {n} runs)")
 
 
+def calls_per_future(exploration: spec.Exploration, runs: int) -> None:
+    """Python function calls per future, all in, and the functions that take the most time."""
+    unit = sampling.unit_sample(exploration, runs, "lhs", 1)
+    experiments = sampling.experiments(exploration, unit, 0)
+    experiments = experiments[experiments["lever"] == exploration.lever_names[0]]
+    bases = evaluation.base_configs(exploration, experiments)
+    tasks = list(evaluation.tasks(exploration, experiments))
+    evaluation.evaluate(bases[tasks[0][1]], tasks[0][2], exploration.outcomes)  # warm caches
+    profile = cProfile.Profile()
+    profile.enable()
+    for _, key, settings in tasks:
+        evaluation.evaluate(bases[key], settings, exploration.outcomes)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    print(f"Python function calls per future: {stats.total_calls / len(tasks):,.0f} ({len(tasks)} runs)")
+    stats.sort_stats("tottime").print_stats(12)
+
+
 def whole(exploration: spec.Exploration, futures: int, workers: int) -> None:
     one_lever = replace(exploration, levers=exploration.levers[:1])
     with tempfile.TemporaryDirectory() as scratch:
@@ -69,12 +93,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="runs of the in-process measurement")
     parser.add_argument("--futures", type=int, action="append", help="futures of whole explorations (default 100, 400)")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--calls", action="store_true", help="count Python calls per future and profile them")
     args = parser.parse_args()
     exploration = spec.load("eu_2030")
     print(f"{os.cpu_count()} cores, {sys.executable}, load average {os.getloadavg()[0]:.1f}")
     per_future(exploration, args.runs)
+    if args.calls:
+        calls_per_future(exploration, min(args.runs, 10))
     for futures in args.futures or [100, 400]:
-        whole(exploration, futures, args.workers)
+        if futures > 0:
+            whole(exploration, futures, args.workers)
 
 
 if __name__ == "__main__":
