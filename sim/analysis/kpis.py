@@ -24,7 +24,10 @@ def loss_kpi(sink: str) -> str:
 
 def meets(value, share):
     """Whether a recycled content (a number or an array) reaches a target share; the one rule
-    for `target_met`, `mandate_met`, the summary and the sweep table (rounding is forgiven)."""
+    for `target_met`, `mandate_met`, the summary and the sweep table (rounding is forgiven). No
+    target (share None) is never met."""
+    if share is None:
+        return np.zeros_like(value, dtype=bool) if isinstance(value, np.ndarray) else False
     return value >= share - 1e-12
 
 
@@ -81,7 +84,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
     kpi["recycled_content_target_scope"] = _ratio(recycled[:, scope].sum(axis=1), delivered[:, scope].sum(axis=1))
     kpi["recycled_content_target_scope_post_consumer"] = _ratio(post[:, scope].sum(axis=1),
                                                                 delivered[:, scope].sum(axis=1))
-    kpi["target_share"] = np.full(n_years, params.target.share)
+    kpi["target_share"] = np.full(n_years, np.nan if params.target.share is None else params.target.share)
     kpi["target_met"] = meets(kpi[params.target.metric], params.target.share)
     mandate = params.policy.mandate_share
     if mandate is not None:  # a magnet-specific minimum recycled content for the target scope

@@ -28,6 +28,12 @@ REGION = """\
 # A small region of my own: three segments. Replace the series with your region's data and cite
 # your sources beside each value. Values here are illustrative, scaled from the project's EU
 # region (conf/region/eu.yaml), whose comments give the sources.
+defaults:
+  - override /target: none          # no target; or e.g. region_made_2030, or target.share=0.04 on the command line
+region:
+  code: my_region                   # names the region in tables and keys (letters, digits and _)
+  name: my region                   # as the outputs name it in a sentence
+  label: My region                  # in titles
 segments:
   ev_traction:                      # battery-electric cars, traction motor
     placed_on_market:               # units per year; linear between anchors, flat outside

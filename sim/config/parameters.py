@@ -7,7 +7,6 @@ quantity is converted with pint here, and every mistake raises a one-line Config
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +15,10 @@ from . import parameter_table as table
 from .errors import ConfigError
 from .lifetimes import Lifetime
 from .series import AnchorSeries
-from .values import ELEMENTS, composition, default, parse
+from .values import ELEMENTS, NAME, composition, default, parse
 
-SECTIONS = ("plant_schedules", "market", "scrap_store", "policy", "target", "output")
+SECTIONS = ("region", "plant_schedules", "market", "scrap_store", "policy", "target", "output")
 INDUSTRY = ("magnet_making", "metal_alloy_making", "bonded_making")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -158,11 +156,24 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Region:
+    """Where the scenario is: its code (tables and keys), how the outputs name it, its benchmark."""
+
+    code: str
+    name: str  # in a sentence: 'the EU', 'the United States', 'Japan'
+    label: str  # in titles: 'EU', 'US', 'Japan'
+    capacity_benchmark: float | None
+    capacity_benchmark_label: str
+
+
+@dataclass(frozen=True)
 class Target:
-    share: float
+    share: float | None  # None: no target; the outputs still centre on `year`
     year: int
     metric: str
     label: str
+    regions: tuple[str, ...]  # region codes, or ("all",)
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,7 @@ class Params:
     replications: int
     seed: int
     steps_per_year: int
+    region: Region
     segments: tuple[Segment, ...]
     plants: tuple[Plant, ...]
     market: Market
@@ -233,7 +245,7 @@ def _named(values, prefix: str) -> dict[str, Mapping]:
     if not isinstance(values, Mapping):
         raise ConfigError(prefix, values, "a mapping of names to settings")
     for name in values:
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not NAME.match(name):
             raise ConfigError(f"{prefix}.{name}", values[name], "a name of letters, digits and _")
     return dict(values)
 
@@ -280,9 +292,15 @@ def validate(config: Mapping) -> Params:
     for key, year in (("output.sankey_year", out["sankey_year"]), ("target.year", target["year"])):
         if not top["start_year"] <= year <= top["end_year"]:
             raise ConfigError(key, year, f"a year in [{top['start_year']}, {top['end_year']}]")
+    region = Region(**sections["region"])
+    if "all" not in target["regions"] and region.code not in target["regions"]:
+        raise ConfigError("target.regions", list(target["regions"]),
+                          f"a list that includes region.code {region.code!r}: this target is for "
+                          f"{', '.join(target['regions'])} only; choose target=none or a target for {region.code}")
     industry = _industry(config.get("industry") or {})
     return Params(
         **top,
+        region=region,
         segments=tuple(Segment(name=n, **f) for n, f in segments.items()),
         plants=tuple(plants),
         market=Market(**sections["market"]),

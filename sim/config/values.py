@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
@@ -23,6 +24,8 @@ GRADES = ("short_loop", "long_loop_only")
 RATE_KEYS = ("collection_rate", "liberation_rate")
 #: knobs of an anchor series beside its `anchors`: a factor on every value, a move in time [yr]
 SERIES_KNOBS = ("scale", "shift")
+#: a name in the config: a region, segment or plant
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def _number(key: str, value, expected: str) -> float:
@@ -169,6 +172,15 @@ def parse(row: table.Row, key: str, value) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(key, value, "true or false")
         return value
+    if kind == "name":
+        if not isinstance(value, str) or not NAME.match(value):
+            raise ConfigError(key, value, "a name of letters, digits and _ (starting with a letter)")
+        return value
+    if kind == "names":
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names or any(not isinstance(n, str) or not NAME.match(n) for n in names):
+            raise ConfigError(key, value, "a list of names of letters, digits and _, or all")
+        return tuple(dict.fromkeys(names))
     if kind == "text":
         if not isinstance(value, str):
             raise ConfigError(key, value, "a text")

@@ -41,9 +41,10 @@ def compare_png(results: Mapping[str, Result], path: Path) -> Path | None:
         # line styles and widths that differ, so that scenarios which coincide stay visible
         over_time.plot(series.index, 100 * series.to_numpy(), styles[index % len(styles)], label=scenario,
                        linewidth=max(3.2 - 0.6 * index, 1.2))
-    over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
-    over_time.plot([target.year], [100 * target.share], "o", color="#c0392b",
-                   label=f"target {100 * target.share:.0f} % by {target.year}")
+    if target.share is not None:
+        over_time.axhline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
+        over_time.plot([target.year], [100 * target.share], "o", color="#c0392b",
+                       label=f"target {100 * target.share:.0f} % by {target.year}")
     year_ticks(over_time, first.start_year, first.end_year)
     over_time.set_ylabel("share of new magnets [%]")
     over_time.set_title(f"{name}, by year", fontsize=10)
@@ -59,15 +60,17 @@ def compare_png(results: Mapping[str, Result], path: Path) -> Path | None:
         bars.barh(positions, pre, left=post, color="#5b8cc4", label="pre-consumer (swarf)")
     for position, (total, _) in zip(positions, split):
         bars.text(100 * total, position, f" {100 * total:.1f} %", va="center", fontsize=7)
-    bars.axvline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
+    if target.share is not None:
+        bars.axvline(100 * target.share, color="#c0392b", linestyle=":", linewidth=1.2)
     bars.set_yticks(list(positions), names, fontsize=7)
     bars.invert_yaxis()
-    bars.set_xlim(0, max(100 * target.share, max(100 * t for t, _ in split)) * 1.2)
+    bars.set_xlim(0, max(100 * (target.share or 0.0), max(100 * t for t, _ in split)) * 1.2)
     bars.set_xlabel(f"share of new magnets in {target.year} [%]")
     bars.set_title(f"the same, in {target.year}, by origin", fontsize=10)
     bars.grid(alpha=0.3, axis="x")
     bars.legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"{name} [%]: target {100 * target.share:.0f} % by {target.year}", fontsize=11)
+    goal = "no target" if target.share is None else f"target {100 * target.share:.0f} % by {target.year}"
+    fig.suptitle(f"{name} [%], {first.region.label}: {goal}", fontsize=11)
     fig.subplots_adjust(left=0.06, right=0.97, bottom=0.11, top=0.86, wspace=0.3)
     fig.savefig(path, dpi=100)
     return path

@@ -25,7 +25,7 @@ def draw(directory: Path, outcome: str, experiments: pd.DataFrame, outcomes: pd.
     ax.set_xticks(range(1, len(levers) + 1), levers)
     ax.set_ylabel(outcome)
     ax.set_title(f"{outcome} over the futures (whiskers P10-P90)")
-    if outcome.startswith("recycled_content") or "content" in outcome:
+    if target["share"] is not None and (outcome.startswith("recycled_content") or "content" in outcome):
         ax.axhline(target["share"], color="tab:red", linestyle="--", label=f"target {target['share']:g}")
         ax.legend()
     fig.tight_layout()

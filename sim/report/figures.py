@@ -277,9 +277,10 @@ def recycled_content_png(result: Result, path: Path) -> Path:
             ax.fill_between(rows["year"], 100 * rows["p5"], 100 * rows["p95"], color=colour, alpha=0.3,
                             linewidth=0.6, edgecolor=colour)
             spread.plot(rows["year"], 100 * (rows["p95"] - rows["p5"]), style, color=colour, linewidth=1.4)
-    ax.axhline(100 * p.target.share, color="#c0392b", linestyle=":", linewidth=1.2)
-    ax.plot([p.target.year], [100 * p.target.share], "o", color="#c0392b",
-            label=f"target {100 * p.target.share:.0f} % by {p.target.year} ({p.target.metric})")
+    if p.target.share is not None:
+        ax.axhline(100 * p.target.share, color="#c0392b", linestyle=":", linewidth=1.2)
+        ax.plot([p.target.year], [100 * p.target.share], "o", color="#c0392b",
+                label=f"target {100 * p.target.share:.0f} % by {p.target.year} ({p.target.metric})")
     short = shortage_years(result)
     for year in short:
         for axes in (ax, spread) if banded else (ax,):
@@ -288,9 +289,9 @@ def recycled_content_png(result: Result, path: Path) -> Path:
         ax.plot([], [], "s", color="#e6a04c", alpha=0.4, label=f"primary supply short ({spans(short)}): "
                                                                "content rises as deliveries fall")
     year_ticks(ax, p.start_year, p.end_year)
-    ax.set_ylim(0, max(100 * p.target.share * 1.6, ax.get_ylim()[1] * 1.3))  # room for the legend
+    ax.set_ylim(0, max(100 * (p.target.share or 0.0) * 1.6, ax.get_ylim()[1] * 1.3))  # room for the legend
     ax.set_ylabel("share of new magnets [%]")
-    ax.set_title("Recycled content of new magnets" + (" (mean, P5-P95 shaded)" if banded else "")
+    ax.set_title(f"Recycled content of new magnets, {p.region.label}" + (" (mean, P5-P95 shaded)" if banded else "")
                  + (f"\n{note}" if note else ""), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper right")

@@ -56,10 +56,13 @@ def content_figure(result: Result) -> dict:
                      "line": {"color": colour, "dash": dash, "width": 2}, "legendgroup": kpi,
                      "hovertemplate": "%{x}: %{y:.2f} %"})
     target = p.target
-    data.append({"x": [target.year], "y": [100 * target.share], "mode": "markers", "marker": {"color": "#c0392b",
-                 "size": 10}, "name": f"target {100 * target.share:.0f} % by {target.year} ({target.metric})"})
-    shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 100 * target.share,
-               "y1": 100 * target.share, "line": {"color": "#c0392b", "dash": "dot", "width": 1}}]
+    shapes = []
+    if target.share is not None:
+        name = f"target {100 * target.share:.0f} % by {target.year} ({target.metric})"
+        data.append({"x": [target.year], "y": [100 * target.share], "mode": "markers",
+                     "marker": {"color": "#c0392b", "size": 10}, "name": name})
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 100 * target.share,
+                       "y1": 100 * target.share, "line": {"color": "#c0392b", "dash": "dot", "width": 1}})
     shortage = figures.shortage_years(result)
     for year in shortage:
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": year - 0.5, "x1": year + 0.5, "y0": 0,
@@ -68,7 +71,7 @@ def content_figure(result: Result) -> dict:
     if shortage:
         notes.append(f"shaded: primary supply short in {figures.spans(shortage)}; content rises because "
                      "deliveries fell")
-    title = "Recycled content of new magnets" + (" (mean, P5-P95)" if banded else "")
+    title = f"Recycled content of new magnets, {p.region.label}" + (" (mean, P5-P95)" if banded else "")
     layout = {"title": {"text": title + (f"<br><sub>{'; '.join(notes)}</sub>" if notes else "")},
               "xaxis": _years_axis(p), "yaxis": {"title": {"text": "share of new magnets [%]"}, "rangemode": "tozero"},
               "shapes": shapes, "legend": {"orientation": "h", "y": -0.2}, "height": 520}

@@ -68,6 +68,8 @@ def summary_sheet(result: Result) -> Sheet:
     p = view.params
     rows = []
     for label, kpi, kind in CONTENT_ROWS:
+        if kind == "met" and p.target.share is None:
+            continue
         if kind == "met":
             rows.append({"indicator": f"{label} ({100 * p.target.share:.2f} % of {p.target.metric})", "kpi": kpi,
                          "unit": "", **{y: "yes" if view.met(y) else "no" for y in years}})
@@ -77,8 +79,9 @@ def summary_sheet(result: Result) -> Sheet:
     rows.append({"indicator": "binding constraint", "kpi": "binding_constraint", "unit": "",
                  **{y: str(view.binding[y]) for y in years}})
     first = view.first_year_met()
-    rows.append({"indicator": "first year the target is met", "kpi": "", "unit": "",
-                 **{years[0]: first if first is not None else f"not by {p.end_year}"}})
+    if p.target.share is not None:
+        rows.append({"indicator": "first year the target is met", "kpi": "", "unit": "",
+                     **{years[0]: first if first is not None else f"not by {p.end_year}"}})
     columns = {"indicator": Column("", "what the row shows, as in summary.md"),
                "kpi": Column("", "the KPI column it comes from (sheet KPIs)"), "unit": UNIT}
     return Sheet("summary", pd.DataFrame(rows), columns,
@@ -175,6 +178,6 @@ def write_results_workbook(result: Result, directory: Path, provenance: Mapping[
     if provenance.get("config"):
         sheets.append(config_sheet(provenance["config"]))
     p = result.params
-    title = f"Recycled NdFeB in new magnets: {p.policy.name} policy, {p.start_year}-{p.end_year}"
+    title = f"Recycled NdFeB in new magnets in {p.region.name}: {p.policy.name} policy, {p.start_year}-{p.end_year}"
     return write_workbook(Path(directory) / NAME, sheets, {k: v for k, v in provenance.items() if k != "config"},
                           title)

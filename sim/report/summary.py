@@ -27,8 +27,6 @@ ALLOCATION_MEANING = {
     "preferential": "recycled magnets go to the target scope first",
     "proportional": "recycled magnets go pro rata to all uses",
 }
-#: the CRMA's own 25 % measure: recycling capacity against annual consumption (Reg. (EU) 2024/1252)
-CAPACITY_BENCHMARK = 0.25
 METRIC_NAMES = {
     "recycled_content_target_scope": "recycled content in EV motors and wind generators",
     "recycled_content": "recycled content in all new magnets",
@@ -40,7 +38,7 @@ METRIC_NAMES = {
 #: the measures of recycled content: (kpi, name, definition)
 WHAT_COUNTS = (
     ("recycled_content_post_consumer", "post-consumer, all new magnets",
-     "recycled material from end-of-life products / all new magnets (mass); the CRMA's disclosure basis"),
+     "recycled material from end-of-life products / all new magnets (mass)"),
     *[(f"recycled_content_post_consumer_{element}", f"post-consumer {element}",
        f"post-consumer recycled {element} / {element} in all new magnets") for element in REPORTED_ELEMENTS],
     ("recycled_content_pre_consumer", "pre-consumer (traded swarf), all new magnets",
@@ -50,7 +48,7 @@ WHAT_COUNTS = (
      "post- plus pre-consumer / new magnets of the target scope"),
     ("recycled_content_region_made", "recycled content of region-made magnets",
      "recycled material / magnets made in the region (the only ones it can enter)"),
-    ("capacity_benchmark", "capacity benchmark (CRMA 25 %)",
+    ("capacity_benchmark", "capacity benchmark",
      "rare earths the plants could recover at full capacity / rare earths in annual consumption"),
 )
 #: the rows of the value-chain table: (kpi, name)
@@ -188,7 +186,8 @@ def _answers(view: KpiView) -> list[str]:
     elements = ", ".join(f"{element} {view.share(f'recycled_content_post_consumer_{element}', year)}"
                          for element in REPORTED_ELEMENTS)
     content = (f"- In {year}, post-consumer recycled material makes up "
-               f"**{view.share('recycled_content_post_consumer', year)}** of all new EU magnets (by element: "
+               f"**{view.share('recycled_content_post_consumer', year)}** of all new magnets in {p.region.name} "
+               f"(by element: "
                f"{elements}); with pre-consumer swarf, recycled material is {view.share('recycled_content', year)} "
                f"of all new magnets and {view.share('recycled_content_target_scope', year)} of those for EV motors "
                f"and wind generators (the target scope)")
@@ -196,25 +195,39 @@ def _answers(view: KpiView) -> list[str]:
         content += (f". In {later}: {view.share('recycled_content_post_consumer', later)} post-consumer, "
                     f"{view.share('recycled_content', later)} in all")
     lines.append(content + ".")
-    lines.append(f"- Recycled material can enter only magnets made in the region: {view.mass('region_made_t', year)} "
+    lines.append(f"- Recycled material can enter only magnets made in {p.region.name}: "
+                 f"{view.mass('region_made_t', year)} "
                  f"of {view.mass('demand_t', year)} in {year} ({view.share('recycled_content_region_made', year)} "
                  f"of them recycled); the rest are imported magnets ({view.mass('imported_magnets_t', year)}) "
                  f"and magnets inside imported products ({view.mass('imported_products_t', year)}).")
-    verdict = "met" if view.met(year) else "not met"
-    lines.append(f"- Target, {pct(target.share)} by {target.year} ({target.label}): {METRIC_NAMES[target.metric]} is "
-                 f"{view.share(target.metric, year)} in {year}, **{verdict}**; "
-                 f"first met: **{met if met is not None else f'not by {p.end_year}'}**.")
-    benchmark = view("capacity_benchmark", year)
-    lines.append(f"- CRMA capacity benchmark (recycling output capacity / annual magnet consumption, "
-                 f"{100 * CAPACITY_BENCHMARK:.0f} % by 2030, an aggregate benchmark, not a content rule): "
-                 f"{view.share('capacity_benchmark', year)} in {year}, "
-                 f"**{'reached' if benchmark >= CAPACITY_BENCHMARK else 'not reached'}**.")
+    if target.share is None:
+        lines.append(f"- No recycled-content target in this scenario; {METRIC_NAMES[target.metric]} "
+                     f"is {view.share(target.metric, year)} in {year}.")
+    else:
+        verdict = "met" if view.met(year) else "not met"
+        lines.append(f"- Target, {pct(target.share)} by {target.year} ({target.label}): {METRIC_NAMES[target.metric]} "
+                     f"is {view.share(target.metric, year)} in {year}, **{verdict}**; "
+                     f"first met: **{met if met is not None else f'not by {p.end_year}'}**.")
+    lines.append(_benchmark_line(view, year))
     binding = view.binding[year]
     lines.append(f"- What limits recycled supply in {year}: **{binding}** ({BINDING_MEANING[binding]}).")
     if view.replications > 1:
         lines.append(f"- Values are means over {view.replications} replications, P5-P95 in brackets; the "
                      f"target is met in {year} in {100 * view.met_share[year]:.0f} % of the replications.")
     return lines + [""]
+
+
+def _benchmark_line(view: KpiView, year: int) -> str:
+    """The capacity benchmark against the region's own, or as a measure when the region sets none."""
+    region = view.params.region
+    measure = ("recycling output capacity / annual magnet consumption: "
+               f"{view.share('capacity_benchmark', year)} in {year}")
+    if region.capacity_benchmark is None:
+        return f"- Capacity benchmark ({measure}); {region.name} sets no recycling-capacity benchmark."
+    reached = meets(view("capacity_benchmark", year), region.capacity_benchmark)
+    label = region.capacity_benchmark_label
+    return (f"- {label[0].upper()}{label[1:]}, {pct(region.capacity_benchmark)} (an aggregate benchmark, not a "
+            f"content rule; {measure}): **{'reached' if reached else 'not reached'}**.")
 
 
 #: the rows of the recycled-content table: (label, KPI, kind); kind "met" is the target verdict
@@ -225,8 +238,7 @@ CONTENT_ROWS = (
     ("all new magnets: post-consumer", "recycled_content_post_consumer", "share"),
     ("all new magnets: pre-consumer (swarf)", "recycled_content_pre_consumer", "share"),
     ("target met", "target_met", "met"),
-    (f"capacity benchmark: recycling output capacity / consumption (CRMA {100 * CAPACITY_BENCHMARK:.0f} %)",
-     "capacity_benchmark", "share"),
+    ("capacity benchmark: recycling output capacity / consumption", "capacity_benchmark", "share"),
     ("magnet demand", "demand_t", "mass"),
     ("recycled magnets supplied", "recycled_supply_t", "mass"),
     ("primary magnets supplied", "primary_supply_t", "mass"),
@@ -239,6 +251,8 @@ def _content_table(view: KpiView) -> list[str]:
     p = view.params
     rows = []
     for label, kpi, kind in CONTENT_ROWS:
+        if kind == "met" and p.target.share is None:
+            continue
         if kind == "met":
             rows.append([f"{label} ({pct(p.target.share)} of {p.target.metric})",
                          *["yes" if view.met(y) else "no" for y in years]])
@@ -254,7 +268,7 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     scope = target_scope_delivered_t(result, year)
     base = {"recycled_content_target_scope": scope,
             "recycled_content_region_made": view("region_made_t", year)}.get(p.target.metric, view("delivered_t", year))
-    needed = p.target.share * base
+    needed = (p.target.share or 0.0) * base
     achieved = view(p.target.metric, year) * base
     graph = result.graph
     boundary = [n for n in graph.senders(g.SCRAP_STORE) if graph[n].kind == g.SOURCE]
@@ -263,9 +277,10 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     rows = [
         ["magnet demand, all uses", tonnes(demand)],
         ["new magnets in the target scope (EV motors, wind generators)", tonnes(scope)],
-        [f"recycled magnets needed for the target ({pct(p.target.share)})", tonnes(needed)],
-        ["recycled magnets counted toward the target", tonnes(achieved)],
-        ["gap", tonnes(max(needed - achieved, 0.0))],
+        *([] if p.target.share is None else [
+            [f"recycled magnets needed for the target ({pct(p.target.share)})", tonnes(needed)],
+            ["recycled magnets counted toward the target", tonnes(achieved)],
+            ["gap", tonnes(max(needed - achieved, 0.0))]]),
         ["magnets reaching end of life (EoL arising)", tonnes(view("eol_arising_t", year))],
         ["pre-consumer scrap (swarf, imports) into the scrap store", tonnes(swarf)],
         [f"ceiling: all of both recycled at the best plant yield ({pct(best_plant_yield(result))})", tonnes(ceiling)],
@@ -273,7 +288,8 @@ def _gap_table(view: KpiView, result: Result) -> list[str]:
     ]
     share = ceiling / base if base > 0 else 0.0
     note = (f"Even if every magnet reaching end of life in {year} and all swarf were collected, liberated, kept "
-            f"in the EU, recycled and sent to the target's base, recycled magnets would cover at most "
+            f"in {p.region.name}, recycled and sent to the base of {p.target.metric}, recycled magnets would cover "
+            "at most "
             f"{pct(share)} of it." if p.plants else "There are no recycling plants in this scenario.")
     return [f"## What it would take ({year})", "", *_table(["quantity", str(year)], rows), note, ""]
 
@@ -397,18 +413,20 @@ def _definitions(view: KpiView) -> list[str]:
     mandate = ("" if p.policy.mandate_share is None else
                f" A magnet mandate of {pct(p.policy.mandate_share)} applies from {p.policy.mandate_from}"
                " (hypothetical; preferential allocation from then on).")
+    target = ("- **Recycled-content target**: none in this scenario (`target_met` is false)." if p.target.share is None
+              else "- **Recycled-content target** (compared with `target_met`): the recycled share of new magnets "
+              f"measured by `{p.target.metric}`.")
+    note = p.target.note if p.target.share is not None else None  # without a target its note says no more
+    benchmark = ("" if p.region.capacity_benchmark is None else
+                 f"; {p.region.name} measures it against {p.region.capacity_benchmark_label}")
     return [
         "## Definitions", "",
-        "- **Recycled-content target** (compared with `target_met`): the recycled share of new magnets "
-        f"measured by `{p.target.metric}`. The 25 % comes from Reg. (EU) 2024/1252 (CRMA), where it is an "
-        "aggregate recycling-capacity benchmark for strategic raw materials; applying it to magnet content "
-        "is a proxy. The regulation leaves magnet recycled-content minimums to a later act.",
+        target + ("" if note is None else f" {note}"),
         "- **Capacity benchmark** (`capacity_benchmark`): the magnets all recycling plants could make at "
-        "full capacity divided by annual magnet consumption, the CRMA's own 25 % measure.",
+        f"full capacity divided by annual magnet consumption{benchmark}.",
         "- **Post-consumer**: from end-of-life products; **pre-consumer**: swarf of magnet making traded "
         "to recyclers. Swarf reclaimed within the same plant is not recycled content (ISO 14021) and is "
-        "reported apart (`swarf_in_house_t`). The CRMA disclosure rule counts post-consumer material only, "
-        "element by element.",
+        "reported apart (`swarf_in_house_t`).",
         "- **Region-made magnets**: recycled material (HPMS powder, recycled alloy) enters only magnets made "
         "in the region, sintered (up to magnet-making capacity) or bonded (HPMS powder, for uses other "
         "than traction and wind grades); imported magnets and magnets in imported products are primary.",
@@ -420,7 +438,7 @@ def render(result: Result, scenario: str | None = None) -> str:
     """The text of summary.md."""
     view = KpiView(result)
     p = view.params
-    title = f"# Recycled NdFeB in new EU magnets: {p.policy.name} policy"
+    title = f"# Recycled NdFeB in new magnets in {p.region.name}: {p.policy.name} policy"
     mode = p.mode if view.replications == 1 else f"{p.mode}, {view.replications} replications"
     if result.table_replications < view.replications:  # output.replication_tables = first
         mode += "; flows and stocks of replication 0 only"

@@ -63,7 +63,7 @@ def heatmap(frame: pd.DataFrame, sweep_dir: Path, x: str | None = None, y: str |
     percent = kpi in SHARE_COLUMNS  # shares are drawn in percent, with the target in the colour scale
     scale = 100.0 if percent else 1.0
     values_all = ok[kpi].astype(float) * scale
-    target = share * scale if kpi in TARGET_COMPARABLE else None
+    target = share * scale if kpi in TARGET_COMPARABLE and share == share else None  # NaN: no target
     low, high = colour_range(values_all, target)
     # red below the target, blue above
     norm = TwoSlopeNorm(vcenter=target, vmin=low, vmax=high) if target is not None else None
@@ -125,6 +125,8 @@ def heatmap_title(ok: pd.DataFrame, kpi: str) -> str:
     if kpi not in TARGET_COMPARABLE:
         return f"{kpi} {when}"
     share = float(ok["target_share"].iloc[0])
+    if share != share:  # NaN: the scenarios have no target
+        return f"{kpi} {when}, percent; no target"
     return f"{kpi} {when}, percent; target {100 * share:g} % (black contour)"
 
 

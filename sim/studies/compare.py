@@ -83,7 +83,8 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
     rows += [
         (f"capacity_benchmark_{year}", f"capacity benchmark {year} (capacity / consumption)",
          view("capacity_benchmark", year), "share"),
-        ("target", "target", f"{pct(p.target.share)} of {p.target.metric}", "text"),
+        ("target", "target", "none" if p.target.share is None else f"{pct(p.target.share)} of {p.target.metric}",
+         "text"),
         (f"target_met_{year}", f"target met in {year}", "yes" if extracted["target_met"] else "no", "text"),
         ("first_year_target_met", "first year the target is met", extracted["first_year_target_met"], "year"),
         (f"binding_constraint_{year}", f"binding constraint {year}", str(view.binding[year]), "text"),

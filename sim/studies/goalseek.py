@@ -136,6 +136,9 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
     base = plain_config(cfg)
     params = parameters(base)  # validates the base scenario once, before any search
     target = params.target
+    if target.share is None:
+        raise ValueError(f"goal-seek on {parameter}: the scenario has no target (target.share is none, "
+                         "target=none); expected a target share to seek, e.g. target=region_made_2030")
     if years is not None and not params.start_year <= years[0] <= years[1] <= params.end_year:
         raise ValueError(f"goal-seek years {years[0]}-{years[1]}: expected years in "
                          f"[{params.start_year}, {params.end_year}], first <= last")

@@ -42,9 +42,12 @@ def test_config_citations_resolve(path):
         assert not OUTSIDE.search(line), f"{path.name}:{number} cites a file outside the repository"
 
 
-@pytest.mark.parametrize("name", ["region/eu.yaml", "plants/eu_announced.yaml"])
+@pytest.mark.parametrize("name", ["region/eu.yaml", "plants/eu_announced.yaml", "region/us.yaml",
+                                  "plants/us_announced.yaml", "industry/us.yaml", "region/japan.yaml",
+                                  "plants/japan_established.yaml", "industry/japan.yaml"])
 def test_every_sourced_value_of_the_defaults_cites_an_entry(name):
-    """In the default region and plants, every leaf value with a comment carries a citation."""
+    """In the default region and plants, and those of every other region, every leaf value with a
+    comment carries a citation."""
     for number, line in enumerate((ROOT / "conf" / name).read_text().splitlines(), 1):
         if "#" not in line or not VALUE_LINE.match(line.split("#", 1)[0]):
             continue

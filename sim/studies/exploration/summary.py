@@ -17,6 +17,8 @@ def _pct(share: float) -> str:
 
 
 def _target_text(target: dict) -> str:
+    if target["share"] is None:
+        return f"no target ({target['metric']} reported in {target['year']})"
     return f"{100 * target['share']:g} % {target['metric']} by {target['year']}"
 
 
