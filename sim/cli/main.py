@@ -14,7 +14,7 @@ from ..config.errors import reported
 
 #: subcommands and the module whose main(argv) -> exit status runs each
 COMMANDS = {"compare": "sim.studies.compare", "sweep": "sim.studies.sweep", "goalseek": "sim.studies.goalseek",
-            "explore": "sim.studies.exploration.command", "init": "sim.cli.starter"}
+            "explore": "sim.studies.exploration.command", "init": "sim.cli.starter", "world": "sim.studies.world"}
 #: what `-m` selects before the user's overrides (a later choice of the same group wins): the
 #: project's sweeper and launcher (hydra_plugins/ndfeb_sweep) and the sweep-table callback. A single
 #: run needs none of them, so it composes and runs with stock Hydra whatever the plugin's state.

@@ -20,11 +20,13 @@ TABLE = Path(sim.__file__).parent / "config" / "parameter_table.csv"
 def config_options() -> list[tuple[str, str]]:
     """(group, option) for every option file of every config group in conf/.
 
-    conf/hydra/ configures Hydra itself (sweeps, callbacks), not the model, and conf/explore/ holds
-    exploration specs that `python -m sim explore` reads: neither is a group here.
+    conf/hydra/ configures Hydra itself (sweeps, callbacks), not the model, conf/explore/ holds
+    exploration specs that `python -m sim explore` reads and conf/world/ the coupled runs of
+    `python -m sim world` (tests/analysis/test_world.py): none is a group here.
     """
     return [(group.name, option.stem)
-            for group in sorted(p for p in CONF.iterdir() if p.is_dir() and p.name not in ("hydra", "explore"))
+            for group in sorted(p for p in CONF.iterdir()
+                                if p.is_dir() and p.name not in ("hydra", "explore", "world"))
             for option in sorted(group.glob("*.yaml"))]
 
 

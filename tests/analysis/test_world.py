@@ -1,0 +1,151 @@
+"""The coupled mode (conf/world/): the EU alone gives the single-region tables; with no trade and an
+open China pool the regions are their separate runs; a cut and a binding pool act as computed by
+hand; every region balances and the trade leaves one region as it reaches another."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from chain_scenarios import assert_balanced, assert_sources_match_holdings
+
+import sim
+from sim.analysis.world import run_world
+from sim.config.world import load_world
+from sim.model.world import _fill
+
+SHORT = "end_year=2034"
+
+
+def region_tables(result, code: str) -> dict[str, pd.DataFrame]:
+    """A region's tables out of the coupled ones, as a single-region run writes them."""
+    out = {}
+    for name in ("kpis", "flows", "stocks"):
+        table = getattr(result, name)
+        part = table[table["region"] == code].drop(columns="region").reset_index(drop=True)
+        out[name] = part
+    return out
+
+
+def assert_same_tables(coupled: dict[str, pd.DataFrame], single) -> None:
+    for name, table in coupled.items():
+        expected = getattr(single, name).reset_index(drop=True)
+        pd.testing.assert_frame_equal(table[expected.columns].astype(expected.dtypes.to_dict()), expected,
+                                      check_exact=True, check_categorical=False)
+
+
+def test_the_eu_alone_gives_the_tables_of_a_single_region_run():
+    """world=eu_only against `sim.run` of the default config, computed independently."""
+    coupled = run_world(load_world(["world=eu_only"]))
+    assert_same_tables(region_tables(coupled, "eu"), sim.run(sim.load_config()))
+
+
+@pytest.mark.parametrize("mode", ["expected", "stochastic"])
+def test_no_trade_and_an_open_pool_give_the_separate_runs(mode):
+    extra = [SHORT, f"mode={mode}"] + (["replications=2"] if mode == "stochastic" else [])
+    coupled = run_world(load_world(extra))
+    for code in ("eu", "us", "japan"):
+        single = sim.run(sim.load_config([f"region={code}", *extra]))
+        assert_same_tables(region_tables(coupled, code), single)
+    assert coupled.trade["mass_t"].sum() == 0.0
+
+
+@pytest.fixture(scope="module")
+def traded():
+    return run_world(load_world([SHORT, "world.trade.eu.us=0.5", "world.trade.japan.eu=0.3",
+                                 "world.trade.us.japan=0.2"]))
+
+
+def test_every_region_balances_with_trade(traded):
+    for result in traded.regions.values():
+        assert_balanced(result)
+        assert_sources_match_holdings(result)
+
+
+def test_trade_leaves_one_region_as_it_reaches_another(traded):
+    """The EU's scrap exports of a year, half of them to the US: what the US imports from the EU.
+    Summed over the regions, scrap imports equal the exports sent to the regions."""
+    flows = traded.flows
+    exports = flows.query("from_node == 'scrap_store' and to_node == 'scrap_export'").groupby(
+        ["region", "year"]).mass_t.sum()
+    imports = flows.query("from_node == 'scrap_import' and to_node == 'scrap_store'").groupby(  # no imports of its own
+        ["region", "year"]).mass_t.sum()
+    trade = traded.trade.set_index(["from_region", "to_region", "year"]).mass_t.sort_index()
+    for (exporter, destination), share in (("eu", "us"), 0.5), (("japan", "eu"), 0.3), (("us", "japan"), 0.2):
+        sent = trade.loc[(exporter, destination)]
+        assert sent.to_numpy() == pytest.approx(share * exports.loc[exporter].reindex(sent.index).to_numpy(), rel=1e-9)
+    arrived = traded.trade.groupby(["to_region", "year"]).mass_t.sum()
+    assert arrived.to_numpy() == pytest.approx(imports.reindex(arrived.index, fill_value=0).to_numpy(), rel=1e-9)
+    assert traded.trade["mass_t"].sum() > 100  # t: the test moves real scrap
+
+
+def test_the_bloc_is_the_sum_of_its_regions(traded):
+    kpis = traded.kpis.set_index(["region", "year"])
+    regions = kpis.drop(index="bloc", level="region").groupby("year")[["demand_t", "recycled_supply_t"]].sum()
+    bloc = kpis.loc["bloc"]
+    assert bloc["demand_t"].to_numpy() == pytest.approx(regions["demand_t"].to_numpy(), rel=1e-12)
+    assert bloc["recycled_content"].to_numpy() == pytest.approx(
+        (regions["recycled_supply_t"] / bloc["delivered_t"]).to_numpy(), rel=1e-12)
+
+
+def test_a_cut_of_chinas_exports_lowers_imports_by_the_china_share():
+    """China cuts exports to the bloc by 40 % from 2030, pool open otherwise: each region's imported
+    magnets fall to 1 - china_share x 0.4 of the uncut run (availability scales imports), from 2030 on.
+    Within 1e-4: products not placed in the shortage send a little less short-lived scrap to the
+    plants, so a little less bonded magnet is made and imported magnets make up for it."""
+    world = load_world([SHORT, "world.china_pool.cut.share=0.4", "world.china_pool.cut.from=2030"])
+    cut = run_world(world).kpis.set_index(["region", "year"])
+    base = run_world(load_world([SHORT])).kpis.set_index(["region", "year"])
+    for code in ("eu", "us", "japan"):
+        share = float(world.pool.china_share[code].at(2031))
+        assert cut.at[(code, 2031), "imported_magnets_t"] == pytest.approx(
+            (1 - 0.4 * share) * base.at[(code, 2031), "imported_magnets_t"], rel=1e-4)
+        assert cut.at[(code, 2029), "imported_magnets_t"] == base.at[(code, 2029), "imported_magnets_t"]
+        assert cut.at[(code, 2031), "shortage_t"] > 0 == base.at[(code, 2031), "shortage_t"]
+
+
+def test_a_binding_pool_is_shared_by_weight_and_ask():
+    """Hand-computed: 20 shared between asks of 10 and 30 pro rata gives 5 and 15; with weights 3 and
+    1, the first would get 20 x 30/60 = 10, all it asks, and the second the other 10."""
+    assert _fill({"a": 10.0, "b": 30.0}, {"a": 1.0, "b": 1.0}, 20.0) == pytest.approx({"a": 5.0, "b": 15.0})
+    assert _fill({"a": 10.0, "b": 30.0}, {"a": 3.0, "b": 1.0}, 20.0) == pytest.approx({"a": 10.0, "b": 10.0})
+    assert _fill({"a": 10.0, "b": 30.0}, {"a": 1.0, "b": 1.0}, 50.0) == pytest.approx({"a": 10.0, "b": 30.0})
+
+
+@pytest.mark.parametrize("override, key", [
+    ("us.segments.ev_traction.collection_rate=2", "us.segments.ev_traction.collection_rate"),
+    ("japan.region.code=nippon", "japan.region.code"),
+    ("world.trade.eu.china=0.5", "world.trade.eu.china"),
+    ("world.trade.eu.us=1.5", "world.trade.eu.us"),
+    ("world.china_pool.china_share.mars=0.5", "world.china_pool.china_share.mars"),
+    ("world.china_pool.cut.share=-0.1", "world.china_pool.cut.share"),
+    ("world.regions=[eu,eu]", "world.regions"),
+    ("us.start_year=2026", "us.start_year"),
+])
+def test_bad_input_names_the_region_in_the_key(override, key):
+    with pytest.raises(sim.ConfigError) as raised:
+        world = load_world([override])
+        run_world(world)
+    assert raised.value.key == key and "\n" not in str(raised.value)
+
+
+def test_the_command_answers_the_cut_question_and_writes_the_tables(tmp_path):
+    finished = subprocess.run([sys.executable, "-m", "sim", "world", SHORT, "world.china_pool.cut.share=0.5",
+                               "world.china_pool.cut.from=2030", "--out", str(tmp_path / "run")],
+                              capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "china.csv", "flows.csv", "kpis.csv", "stocks.csv", "summary.md", "trade.csv"]
+    kpis = pd.read_csv(tmp_path / "run" / "kpis.csv")
+    assert set(kpis["region"]) == {"eu", "us", "japan", "bloc"}
+    china = pd.read_csv(tmp_path / "run" / "china.csv").groupby("year")[["asked_t", "delivered_t"]].sum()
+    assert np.allclose(china.loc[2031, "delivered_t"], 0.5 * china.loc[2031, "asked_t"], rtol=1e-12)
+    assert "| 2030 |" in (tmp_path / "run" / "summary.md").read_text()
+    bad = subprocess.run([sys.executable, "-m", "sim", "world", "us.segments.ev_traction.collection_rate=2",
+                          "--out", str(tmp_path / "bad")], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert bad.stderr.startswith("config error: us.segments.ev_traction.collection_rate = ")
+    assert not (tmp_path / "bad").exists()
