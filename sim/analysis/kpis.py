@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.parameters import Params
+from ..config.values import ELEMENTS
 from ..model import graph as g
 from ..model import lots
 from ..model.simulation import REPORTED_ELEMENTS
@@ -13,6 +14,8 @@ RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")
 #: utilisation at or above which plant capacity is what limits recycled supply
 CAPACITY_BOUND = 0.95
+#: elements with KPIs of their own (the rest, B and FeCo, are in flows_by_element)
+KPI_ELEMENTS = REPORTED_ELEMENTS
 #: the loss sink of each stage that can keep material from the plants (a binding constraint)
 LOSS_OF_STAGE = {"collection": g.UNCOLLECTED, "liberation": g.SHREDDER_LOSS, "export": g.SCRAP_EXPORT}
 
@@ -52,8 +55,12 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, 0.0)
 
 
-def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[str, np.ndarray]:
-    """KPI columns for one replication, one value per year of params.years."""
+def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
+            element_flows) -> dict[str, np.ndarray]:
+    """KPI columns for one replication, one value per year of params.years.
+
+    flows : [year, slot] kg; element_flows : the same flows [year, slot, element] kg
+    """
     n_years = len(params.years)
     zeros = np.zeros((n_years, lots.n_slots(params)))
 
@@ -75,9 +82,9 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
     kpi["recycled_content"] = _ratio(recycled.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_post_consumer"] = _ratio(post.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_pre_consumer"] = kpi["recycled_content"] - kpi["recycled_content_post_consumer"]
+    elements = element_kpis(graph, element_flows, metrics, n_years)
     for element in REPORTED_ELEMENTS:  # per element, as the CRMA's disclosure of post-consumer shares
-        kpi[f"recycled_content_post_consumer_{element}"] = _ratio(metrics[f"post_consumer:{element}"],
-                                                                 metrics[f"delivered:{element}"])
+        kpi[f"recycled_content_post_consumer_{element}"] = elements.pop(f"post_consumer_share_{element}")
     region_made = flow(g.MAGNET_MAKING, g.MARKET) + flow(g.BONDED_MAKING, g.MARKET)
     region_recycled = sum(flow(node, g.MARKET, ("recycled",)) for node in (g.MAGNET_MAKING, g.BONDED_MAKING))
     kpi["recycled_content_region_made"] = _ratio(region_recycled.sum(axis=1), region_made.sum(axis=1))
@@ -138,9 +145,35 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics) -> dict[
     kpi["capacity_benchmark"] = _ratio(output_capacity, metrics["demand"])
     kpi["recycled_output_t"] = region_recycled.sum(axis=1) / 1e3  # recycled material in region-made magnets
     kpi["scrap_inventory_t"] = stocks[g.SCRAP_STORE][1:].sum(axis=1) / 1e3
-    kpi["dy_tb_recovered_t"] = sum(metrics[f"{origin}:{element}"] for origin in RECYCLED_ORIGINS
-                                   for element in lots.HEAVY_RARE_EARTHS) / 1e3
+    kpi.update(elements)
     kpi["binding_constraint"] = binding_constraint(feed_total, capacity_total, losses)
+    return kpi
+
+
+def element_kpis(graph: g.FlowGraph, element_flows, metrics, n_years: int) -> dict[str, np.ndarray]:
+    """Per element of KPI_ELEMENTS: demand, deliveries, recycled deliveries and their share; and
+    Dy + Tb in the recycled magnets delivered. Element masses are those the lots carried, so
+    recycled magnets count with the composition of the material they were made from."""
+    zeros = np.zeros((n_years, len(ELEMENTS)))
+
+    def flow(src=None, dst=None, origins=None):
+        found = _sum(element_flows, src, dst, origins)
+        return zeros if found is None else found.sum(axis=1)
+
+    uses = graph.receivers(g.MARKET)
+    delivered = sum(flow(g.MARKET, d) for d in uses)
+    recycled = sum(flow(g.MARKET, d, RECYCLED_ORIGINS) for d in uses)
+    post = sum(flow(g.MARKET, d, ("post_consumer",)) for d in uses)
+    kpi = {}
+    for element in KPI_ELEMENTS:
+        i, name = ELEMENTS.index(element), element.lower()
+        kpi[f"{name}_demand_t"] = metrics["demand_elements"][:, i] / 1e3
+        kpi[f"{name}_delivered_t"] = delivered[:, i] / 1e3
+        kpi[f"{name}_recycled_t"] = recycled[:, i] / 1e3
+        kpi[f"recycled_share_{element}"] = _ratio(recycled[:, i], delivered[:, i])
+        kpi[f"post_consumer_share_{element}"] = _ratio(post[:, i], delivered[:, i])
+    heavy = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
+    kpi["dy_tb_recovered_t"] = recycled[:, heavy].sum(axis=1) / 1e3
     return kpi
 
 

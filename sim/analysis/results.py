@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.parameters import Params
+from ..config.values import ELEMENTS
 from ..model import lots
 from ..model.graph import FlowGraph, flow_graph
 from ..model.simulation import Record
@@ -27,6 +28,8 @@ class Result:
     kpi_quantiles : year, kpi, mean, p5, p50, p95 over replications
     table_replications : how many replications flows and stocks hold (all of them, or only
         replication 0 with output.replication_tables = first); means of flows divide by it
+    element_flows : replication, year, origin, from_node, to_node, element, mass_t (the flows
+        summed over segments, by element; summed over elements they are `flows`)
     """
 
     params: Params
@@ -35,6 +38,7 @@ class Result:
     kpis: pd.DataFrame
     kpi_quantiles: pd.DataFrame
     table_replications: int
+    element_flows: pd.DataFrame
 
     @property
     def graph(self) -> FlowGraph:
@@ -53,6 +57,7 @@ class ResultBuilder:
 
     FLOW_COLUMNS = ["replication", "year", "segment", "origin", "from_node", "to_node", "mass_t"]
     STOCK_COLUMNS = ["replication", "year", "node", "segment", "mass_t"]
+    ELEMENT_FLOW_COLUMNS = ["replication", "year", "origin", "from_node", "to_node", "element", "mass_t"]
 
     def __init__(self, params: Params, tables: bool = True):
         self.params = params
@@ -64,6 +69,8 @@ class ResultBuilder:
         self._flow_mass: list[np.ndarray] = []
         self._stocks: list[np.ndarray] = []  # rows: replication, year, node, slot
         self._stock_mass: list[np.ndarray] = []
+        self._element_flows: list[np.ndarray] = []  # rows: replication, year, origin, src, dst, element
+        self._element_mass: list[np.ndarray] = []
         self._kpis: list[pd.DataFrame] = []
         self.table_replications = 0
 
@@ -81,9 +88,11 @@ class ResultBuilder:
                 stocks[sink] = np.vstack([np.zeros((1, n_segments + 1)), np.cumsum(received, axis=0)])
         if self.tables and (params.output.replication_tables == "all" or record.replication == 0):
             self._add_flows(record)
+            self._add_element_flows(record)
             self._add_stocks(record.replication, stocks)
             self.table_replications += 1
-        columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics)
+        columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics,
+                                     record.element_flows)
         frame = pd.DataFrame(columns)
         frame.insert(0, "replication", record.replication)
         self._kpis.append(frame)
@@ -102,6 +111,21 @@ class ResultBuilder:
             rows[:, 4], rows[:, 5] = self._code(self.nodes, src), self._code(self.nodes, dst)
             self._flows.append(rows)
             self._flow_mass.append(sums[years, slots] / 1e3)
+
+    def _add_element_flows(self, record: Record) -> None:
+        n_segments = len(self.params.segment_names)
+        for (src, dst, origin), sums in record.element_flows.items():
+            if origin == "recycled":  # origin by slot: segments are post-consumer, `all` pre-consumer
+                parts = {"post_consumer": sums[:, :n_segments].sum(axis=1), "pre_consumer": sums[:, n_segments]}
+            else:
+                parts = {origin: sums.sum(axis=1)}
+            for label, by_element in parts.items():
+                years, elements = np.nonzero(by_element)
+                rows = np.empty((years.size, 6), dtype=np.int32)
+                rows[:, 0], rows[:, 1], rows[:, 2] = record.replication, years, self._code(self.origins, label)
+                rows[:, 3], rows[:, 4], rows[:, 5] = self._code(self.nodes, src), self._code(self.nodes, dst), elements
+                self._element_flows.append(rows)
+                self._element_mass.append(by_element[years, elements] / 1e3)
 
     def _add_stocks(self, replication: int, stocks: dict[str, np.ndarray]) -> None:
         n_rows = self.params.end_year + 2 - self.params.start_year
@@ -128,7 +152,11 @@ class ResultBuilder:
             "from_node": nodes, "to_node": nodes})
         stocks = self._frame(self._stocks, self._stock_mass, self.STOCK_COLUMNS, {
             "year": self.params.start_year - 1, "node": nodes, "segment": self.segments})
-        return Result(self.params, flows, stocks, kpis, quantiles(kpis), max(self.table_replications, 1))
+        element_flows = self._frame(self._element_flows, self._element_mass, self.ELEMENT_FLOW_COLUMNS, {
+            "year": self.params.start_year, "origin": origins, "from_node": nodes, "to_node": nodes,
+            "element": list(ELEMENTS)})
+        return Result(self.params, flows, stocks, kpis, quantiles(kpis), max(self.table_replications, 1),
+                      element_flows)
 
     @staticmethod
     def _frame(rows: list[np.ndarray], mass: list[np.ndarray], columns: list[str], labels: dict) -> pd.DataFrame:

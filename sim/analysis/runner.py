@@ -7,7 +7,7 @@ from omegaconf import DictConfig
 
 from ..config.compose import parameters
 from ..config.parameters import Params
-from ..model.balance import check
+from ..model.balance import check, check_elements
 from ..model.simulation import simulate
 from . import workers as processes
 from .progress import Progress
@@ -15,7 +15,7 @@ from .results import Result, ResultBuilder
 
 
 def run(cfg: DictConfig | dict | Params, workers: int | None = None, progress: bool = False) -> Result:
-    """Validate and simulate every replication; every node's mass balance is checked.
+    """Validate and simulate every replication; every node's mass and element balances are checked.
 
     workers : processes for replications (default: one per core; 1 runs in this process). Each
         replication draws from its own random streams, so the tables do not depend on it.
@@ -52,5 +52,7 @@ def run_kpis(params: Params) -> pd.DataFrame:
 
 def _checked_replication(params: Params, replication: int):
     record = simulate(params, replication)
-    check(record.graph, record.flows, record.stocks, params.end_year + 1 - params.start_year, replication)
+    n_years = params.end_year + 1 - params.start_year
+    check(record.graph, record.flows, record.stocks, n_years, replication)
+    check_elements(record.graph, record.element_flows, record.element_stocks, n_years, replication)
     return record

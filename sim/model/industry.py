@@ -2,7 +2,7 @@
 earths, sintered magnet making (which re-sinters HPMS powder too) and bonded magnet making.
 
 Recycled inputs wait in a buffer and can be used LEAD_TIME after they arrive, so the answer does
-not depend on the step length. Lots are masses [kg] by origin slot (see lots in the ledger).
+not depend on the step length. Lots are masses [kg] by origin slot and element (sim/model/lots.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from . import lots
 from .plants import sample_yield
 
 #: time from a recycled input's arrival to its use in magnet making [yr]: a month, whatever the
@@ -23,8 +24,8 @@ LEAD_TIME = 1.0 / 12
 class Buffer:
     """Recycled lots by origin slot, each usable from LEAD_TIME after it arrived."""
 
-    def __init__(self, n_slots: int):
-        self.ready = np.zeros(n_slots)
+    def __init__(self, params: Params):
+        self.ready = lots.empty(params)
         self.waiting: list[tuple[float, np.ndarray]] = []  # (time usable [yr], lot), in arrival order
 
     def add(self, lot: np.ndarray, t: float) -> None:
@@ -36,7 +37,7 @@ class Buffer:
             self.ready = self.ready + self.waiting.pop(0)[1]
 
     def take(self, kg: float) -> np.ndarray:
-        """Up to `kg` of the ready lots, every origin pro rata."""
+        """Up to `kg` of the ready lots, every origin and element pro rata."""
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
             return np.zeros_like(self.ready)
@@ -54,15 +55,25 @@ class Buffer:
 
 @dataclass
 class Made:
-    """One step of region-made magnets [kg]: the recycled part by origin slot and route, and the rest."""
+    """One step of region-made magnets: the recycled part as lots by origin slot and route [kg by
+    slot and element], and the primary part [kg] with the element shares of its feed.
+
+    Every kg of feed splits alike into magnets, swarf and loss, so each part keeps its feed's
+    composition: swarf and loss are of the composition of what is made.
+    """
 
     recycled_whole: np.ndarray  # from HPMS powder: whole magnet material
     recycled_ree: np.ndarray  # from separated rare earths: rare-earth metal only
     primary: float  # primary feed that ended up in magnets
     primary_feed: float  # primary feed bought for the step
-    swarf: np.ndarray  # traded swarf by origin slot (primary feed's swarf in `all`)
-    loss: np.ndarray  # process loss by origin slot
+    recycled_swarf: np.ndarray  # traded swarf of the recycled feed by origin slot
+    recycled_loss: np.ndarray  # process loss of the recycled feed by origin slot
+    primary_swarf: float  # traded swarf of the primary feed
+    primary_loss: float
     in_house_swarf: float  # swarf reclaimed within the plant (not recycled content)
+    #: element shares of the primary feed: the market sets them to those of the uses the primary
+    #: magnets go to (magnets are made to order)
+    composition: np.ndarray | None = None
 
     @property
     def recycled(self) -> np.ndarray:
@@ -71,6 +82,20 @@ class Made:
     @property
     def total(self) -> float:
         return float(self.recycled.sum()) + self.primary
+
+    def primary_part(self, kg: float) -> np.ndarray:
+        """`kg` of the primary feed's material [kg by element]."""
+        return kg * self.composition
+
+    @property
+    def swarf(self) -> np.ndarray:
+        """Traded swarf [kg by origin slot and element], the primary feed's in `all`."""
+        return self.recycled_swarf + lots.in_all(self.primary_part(self.primary_swarf), self.recycled_swarf)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """Process loss [kg by origin slot and element], the primary feed's in `all`."""
+        return self.recycled_loss + lots.in_all(self.primary_part(self.primary_loss), self.recycled_loss)
 
 
 class MetalAlloyMaking:
@@ -84,13 +109,13 @@ class MetalAlloyMaking:
         self.first_year = params.history_start
         self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
         self.process_yield = spec.process_yield
-        self.held = np.zeros(len(params.segments) + 1)
+        self.held = lots.empty(params)
 
     def receive(self, lot: np.ndarray) -> None:
         self.held += lot
 
     def process(self, year: int) -> tuple[np.ndarray, np.ndarray]:
-        """One step: (alloy's recycled rare earths, loss) by origin slot."""
+        """One step: (alloy's recycled rare earths, loss) by origin slot and element."""
         capacity = self.per_step[year - self.first_year]
         held = self.held.sum()
         if held <= 0 or capacity <= 0:
@@ -101,7 +126,10 @@ class MetalAlloyMaking:
         return alloy, taken - alloy
 
     def stock(self) -> np.ndarray:
-        return self.held
+        return lots.mass(self.held)
+
+    def element_stock(self) -> np.ndarray:
+        return self.held.sum(axis=0)
 
 
 class MagnetMaking:
@@ -117,15 +145,14 @@ class MagnetMaking:
 
     def __init__(self, params: Params, rng=None):
         spec = params.industry.magnet_making
-        n_slots = len(params.segments) + 1
         self.first_year = params.history_start
         self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
         self.swarf_share, self.loss_share = spec.swarf_share, spec.loss_share
         self.in_house_share = spec.in_house_share
         self.yield_sd = spec.yield_sd
         self.rng = rng
-        self.powder = Buffer(n_slots)
-        self.alloy = Buffer(n_slots)
+        self.powder = Buffer(params)
+        self.alloy = Buffer(params)
 
     def capacity(self, year: int) -> float:
         """Magnets the plant can make in one step of `year` [kg]."""
@@ -135,12 +162,12 @@ class MagnetMaking:
         """Make up to `magnets` kg at time t [yr]; primary feed is delivered at `primary_availability`."""
         self.powder.release(t)
         self.alloy.release(t)
-        n = self.powder.ready.shape[0]
+        none = np.zeros_like(self.powder.ready)
         magnet_yield = sample_yield(1.0 - self.swarf_share - self.loss_share, self.yield_sd, self.rng)
         waste = 1.0 - magnet_yield
         swarf_share = waste * self.swarf_share / (self.swarf_share + self.loss_share) if waste > 0 else 0.0
         if magnets <= 0:
-            return Made(np.zeros(n), np.zeros(n), 0.0, 0.0, np.zeros(n), np.zeros(n), 0.0)
+            return Made(none, none, 0.0, 0.0, none, none, 0.0, 0.0, 0.0)
         feed = magnets / magnet_yield
         external = feed * (1.0 - swarf_share * self.in_house_share)  # in-house swarf makes up the rest
         whole = self.powder.take(external)
@@ -151,11 +178,9 @@ class MagnetMaking:
         # every kg of external feed splits alike into magnets, traded swarf and loss
         to_magnets = magnet_yield / (1.0 - swarf_share * self.in_house_share)
         to_swarf = swarf_share * (1.0 - self.in_house_share) / (1.0 - swarf_share * self.in_house_share)
-        swarf = recycled_feed * to_swarf
-        swarf[-1] += primary_feed * to_swarf
-        loss = recycled_feed * (1.0 - to_magnets - to_swarf)
-        loss[-1] += primary_feed * (1.0 - to_magnets - to_swarf)
-        return Made(whole * to_magnets, ree * to_magnets, primary_feed * to_magnets, primary_feed, swarf, loss,
+        to_loss = 1.0 - to_magnets - to_swarf
+        return Made(whole * to_magnets, ree * to_magnets, primary_feed * to_magnets, primary_feed,
+                    recycled_feed * to_swarf, recycled_feed * to_loss, primary_feed * to_swarf, primary_feed * to_loss,
                     external / (1.0 - swarf_share * self.in_house_share) * swarf_share * self.in_house_share)
 
     def unabsorbed(self) -> np.ndarray:
@@ -163,7 +188,10 @@ class MagnetMaking:
         return self.powder.take_all_ready() + self.alloy.take_all_ready()
 
     def stock(self) -> np.ndarray:
-        return self.powder.stock() + self.alloy.stock()
+        return lots.mass(self.powder.stock() + self.alloy.stock())
+
+    def element_stock(self) -> np.ndarray:
+        return (self.powder.stock() + self.alloy.stock()).sum(axis=0)
 
 
 class BondedMaking:
@@ -177,10 +205,10 @@ class BondedMaking:
         self.first_year = params.history_start
         self.per_step = by_year([spec.capacity], params.history_start, params.end_year)[:, 0] / params.steps_per_year
         self.process_yield = spec.process_yield
-        self.powder = Buffer(len(params.segments) + 1)
+        self.powder = Buffer(params)
 
     def make(self, t: float, year: int, wanted: float) -> tuple[np.ndarray, np.ndarray]:
-        """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot."""
+        """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot and element."""
         self.powder.release(t)
         magnets = min(wanted, self.per_step[year - self.first_year])
         powder = self.powder.take(magnets / self.process_yield) if magnets > 0 else self.powder.take(0.0)
@@ -191,4 +219,7 @@ class BondedMaking:
         return self.powder.take_all_ready()
 
     def stock(self) -> np.ndarray:
-        return self.powder.stock()
+        return lots.mass(self.powder.stock())
+
+    def element_stock(self) -> np.ndarray:
+        return self.powder.stock().sum(axis=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.parameters import Params
+from . import lots
 from .cohorts import CohortStock, truncation_age
 from .graph import END_OF_LIFE, IN_USE
 
@@ -22,6 +23,7 @@ class InUse:
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.cohorts = CohortStock([s.lifetime for s in params.segments], params.steps_per_year,
                                    1.0 / params.steps_per_year, n_steps, rng)
+        self.content = lots.SegmentContent(len(params.segments))  # element masses in use
 
     def place(self, k: int, units: np.ndarray) -> None:
         self.cohorts.place(k, units)
@@ -32,6 +34,9 @@ class InUse:
 
     def stock(self) -> np.ndarray:
         return self.cohorts.total() * self.kg_per_unit
+
+    def element_stock(self) -> np.ndarray:
+        return self.content.held.sum(axis=0)
 
 
 class EndOfLife:
@@ -49,6 +54,7 @@ class EndOfLife:
         self.hoarded = np.array([s.hoarding is not None and s.hoarding.expected_value > 0
                                  for s in params.segments])
         delays = [s.hoarding for s, kept in zip(params.segments, self.hoarded) if kept]
+        self.content = lots.SegmentContent(self.n_segments)  # element masses held
         self.cohorts = None
         if delays:
             max_age = max(truncation_age(d, step, n_steps) for d in delays)
@@ -68,3 +74,6 @@ class EndOfLife:
         if self.cohorts is not None:
             held[self.hoarded] = self.cohorts.total()
         return held * self.kg_per_unit
+
+    def element_stock(self) -> np.ndarray:
+        return self.content.held.sum(axis=0)

@@ -1,6 +1,7 @@
 """The ledger: every transfer of material goes through move(); flows are summed per year.
 
-Lots are vectors over slots (sim/model/lots.py); a flow the graph does not declare is refused.
+Lots are masses by slot and element (sim/model/lots.py), so every flow is recorded by element too.
+A flow the graph does not declare is refused.
 """
 
 from __future__ import annotations
@@ -8,15 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from .graph import FlowGraph
-from .lots import ALL
+from .lots import ALL, N_ELEMENTS
 
 
 class Ledger:
-    """Annual flow sums by (from_node, to_node, origin), each an array [year, slot] of kg.
+    """Annual flow sums by (from_node, to_node, origin), each an array [year, slot, element] of kg.
 
     origin "recycled" marks lots whose slots are origins (post_consumer per segment, pre_consumer
     in the last slot); other origins ("primary", "post_consumer", "pre_consumer") are stated as is.
-    Splitting flows by element will add an element axis to these arrays, not more keys.
     """
 
     def __init__(self, graph: FlowGraph, start_year: int, n_years: int, n_slots: int):
@@ -29,11 +29,12 @@ class Ledger:
     def _new(self, src: str, dst: str, origin: str) -> np.ndarray:
         """The sums of a flow seen for the first time, which the graph must declare."""
         self.graph.require(src, dst)
-        sums = self.flows[(src, dst, origin)] = np.zeros((self.n_years, self.n_slots))
+        sums = self.flows[(src, dst, origin)] = np.zeros((self.n_years, self.n_slots, N_ELEMENTS))
         return sums
 
     def move(self, year: int, src: str, dst: str, lot: np.ndarray, origin: str = "recycled") -> None:
-        """Record a transfer of `lot` [kg per slot] in calendar `year` (ignored before start_year)."""
+        """Record a transfer of `lot` [kg per slot and element] in calendar `year` (ignored before
+        start_year)."""
         index = year - self.start_year
         if index < 0:
             return  # placement history before the study period is not part of the results
@@ -42,12 +43,16 @@ class Ledger:
             sums = self._new(src, dst, origin)
         sums[index] += lot
 
-    def move_mass(self, year: int, src: str, dst: str, kg: float, origin: str) -> None:
-        """Record a transfer of material not tied to a segment (the `all` slot)."""
+    def move_mass(self, year: int, src: str, dst: str, elements: np.ndarray, origin: str) -> None:
+        """Record a transfer of material not tied to a segment (the `all` slot) [kg by element]."""
         index = year - self.start_year
-        if index < 0 or kg == 0.0:
+        if index < 0 or not elements.any():
             return
         sums = self.flows.get((src, dst, origin))
         if sums is None:
             sums = self._new(src, dst, origin)
-        sums[index, ALL] += kg
+        sums[index, ALL] += elements
+
+    def mass_flows(self) -> dict[tuple[str, str, str], np.ndarray]:
+        """The flows by slot [year, slot] (summed over elements)."""
+        return {key: sums.sum(axis=2) for key, sums in self.flows.items()}

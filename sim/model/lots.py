@@ -1,8 +1,9 @@
-"""A lot: masses [kg] over slots, one slot per segment and a last slot `all`, and what a slot means.
+"""A lot: masses [kg] by slot and element, one slot per segment and a last slot `all`; what a slot means.
 
 For recycled material the slot is its origin: post-consumer scrap from that segment's products,
 pre-consumer swarf in `all`. For deliveries from the market the slot is the destination: magnets
-placed in that segment's products, other uses in `all`. Element shares will be an axis of a lot.
+placed in that segment's products, other uses in `all`. The second axis is ELEMENTS; a lot's mass
+by slot is its sum over elements.
 """
 
 from __future__ import annotations
@@ -26,13 +27,26 @@ def slot_names(params: Params) -> list[str]:
     return [*params.segment_names, ALL_NAME]
 
 
+N_ELEMENTS = len(ELEMENTS)
+
+
 def empty(params: Params) -> np.ndarray:
-    return np.zeros(n_slots(params))
+    return np.zeros((n_slots(params), N_ELEMENTS))
 
 
 def from_segments(per_segment: np.ndarray) -> np.ndarray:
-    """A lot from masses per segment (the `all` slot empty)."""
-    return np.append(per_segment, 0.0)
+    """A lot from element masses per segment [segment, element] (the `all` slot empty)."""
+    return np.vstack([per_segment, np.zeros((1, per_segment.shape[1]))])
+
+
+def of_mass(kg: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Element masses [slot, element] of `kg` per slot with element `shares` [slot, element]."""
+    return kg[:, None] * shares
+
+
+def mass(lot: np.ndarray) -> np.ndarray:
+    """Mass by slot [kg] of a lot."""
+    return lot.sum(axis=-1)
 
 
 def segments_only(lot: np.ndarray) -> np.ndarray:
@@ -42,10 +56,10 @@ def segments_only(lot: np.ndarray) -> np.ndarray:
     return out
 
 
-def in_all(kg: float, like: np.ndarray) -> np.ndarray:
-    """A lot shaped like `like` holding `kg` in the `all` slot only."""
+def in_all(elements: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """A lot shaped like `like` holding `elements` [kg by element] in the `all` slot only."""
     lot = np.zeros_like(like)
-    lot[ALL] = kg
+    lot[ALL] = elements
     return lot
 
 
@@ -63,3 +77,30 @@ def composition(params: Params) -> np.ndarray:
 def heavy_rare_earth_share(params: Params) -> np.ndarray:
     """Share of Dy + Tb in the magnets of each slot [kg/kg]."""
     return composition(params)[:, [ELEMENTS.index(e) for e in HEAVY_RARE_EARTHS]].sum(axis=1)
+
+
+def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole per entry, 0 where whole is 0 (e.g. units collected out of units discarded)."""
+    out = np.zeros_like(whole, dtype=float)
+    np.divide(part, whole, out=out, where=whole > 0)
+    return out
+
+
+class SegmentContent:
+    """Element masses [segment, element] held by a node that counts units (in use, end of life,
+    dismantling backlog): what enters is added; what leaves takes its segment's current element
+    shares (material of one segment is well mixed). The node's unit count stays the mass account;
+    this is the element account the element balance checks."""
+
+    def __init__(self, n_segments: int):
+        self.held = np.zeros((n_segments, N_ELEMENTS))
+
+    def add(self, lot: np.ndarray) -> None:
+        self.held += lot
+
+    def remove(self, kg: np.ndarray) -> np.ndarray:
+        """Take `kg` per segment; return its element masses [segment, element]."""
+        held = self.held.sum(axis=1)
+        part = self.held * np.minimum(share_of(kg, held), 1.0)[:, None]
+        self.held -= part
+        return part

@@ -7,6 +7,10 @@ magnet-making capacity) or imported. Recycled material enters only region-made m
 supply (imports and the primary feed of magnet making) arrives as far as its availability allows
 (an export-licence shock delivers only a share); the gap is a shortage, and products short of
 magnets are not placed.
+
+Lots are kg by slot and element. Primary magnets (imported, in imported products, or made in the
+region to order) have the composition of the use they go to; recycled magnets keep the
+composition of the material they were made from, whichever use they go to.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from ..config.values import ELEMENTS
 from . import lots
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
@@ -24,20 +29,21 @@ from .industry import BondedMaking, Made, MagnetMaking
 
 @dataclass
 class Delivery:
-    """One step's deliveries [kg]: per destination slot (segments, then other uses) and origin,
-    and where the magnets came from."""
+    """One step's deliveries: lots [kg by destination slot (segments, then other uses) and element]
+    by origin, and where the magnets came from."""
 
     primary: np.ndarray
     post_consumer: np.ndarray
     pre_consumer: np.ndarray
     units: np.ndarray  # units placed per segment
     demand: float
+    demand_elements: np.ndarray  # [kg by element]: each use's demand at its own composition
     shortage: float
-    made: Made  # sintered magnets made in the region
-    bonded: np.ndarray  # bonded magnets made in the region, by origin slot
+    made: Made  # sintered magnets made in the region (its primary composition set here)
+    bonded: np.ndarray  # bonded magnets made in the region, by origin slot and element
     bonded_loss: np.ndarray
-    imported_magnets: float
-    imported_products: float  # magnets inside imported products
+    imported_magnets: np.ndarray  # by destination slot and element
+    imported_products: np.ndarray  # magnets inside imported products, by destination slot and element
 
 
 class WholeUnits:
@@ -75,6 +81,8 @@ class Market:
         self.wanted = WholeUnits(len(params.segments))  # units demanded
         self.served = WholeUnits(len(params.segments))  # units served while supply is short
         self.held = 0.0  # region-made primary magnets [kg] waiting for whole units (stochastic mode)
+        self.held_elements = np.zeros(len(ELEMENTS))  # and their elements [kg]
+        self.composition = lots.composition(params)  # of the magnets each destination slot takes
 
     def deliver(self, year: int, t: float, making: MagnetMaking, bonded: BondedMaking) -> Delivery:
         """Meet one step's demand at time t [yr] in calendar `year`."""
@@ -95,6 +103,7 @@ class Market:
         supplied = bonded_made.sum() + made.total + imported + in_products
         served = supplied / demand if demand > 0 and availability < 1.0 else 1.0
         delivered, placed_units = wanted * served, units * served
+        held_before = self.held
         if self.whole_units and (availability < 1.0 or self.held > 0):
             if availability < 1.0:
                 placed_units = self.served.take(placed_units)
@@ -116,7 +125,9 @@ class Market:
         to_bonded = _pro_rata(np.where(self.in_scope, 0.0, bought), bonded_made.sum())
         to_sintered = allocate(bought - to_bonded, float(made.recycled.sum()), self.in_scope,
                                self.policy.allocation_in(year))
-        post = _post_share(bonded_made) * to_bonded + _post_share(made.recycled) * to_sintered
+        (bonded_post, bonded_pre), (sintered_post, sintered_pre) = (spread(bonded_made, to_bonded),
+                                                                    spread(made.recycled, to_sintered))
+        post, pre = bonded_post + sintered_post, bonded_pre + sintered_pre
         recycled_to = to_bonded + to_sintered
         primary = delivered - recycled_to
         if short:
@@ -124,22 +135,59 @@ class Market:
             delivered = recycled_to + primary
             placed_units = units * np.divide(delivered[:-1], wanted[:-1], out=np.zeros_like(units),
                                              where=wanted[:-1] > 0)
+        primary = np.maximum(primary, 0.0)
+        # primary magnets by source and destination: magnets in imported products go first to the
+        # uses that import products, the rest is shared between imports and region-made magnets
+        to_products = _fill(primary, in_products, wanted * self.product_share[row])
+        rest = primary - to_products
+        # region-made primary magnets go first where they make up the recycled material's magnets
+        # (recycled rare-earth alloy needs iron and boron), imports fill the rest
+        recycled = sintered_post + sintered_pre
+        to_region = _fill(rest, rest.sum() - imported, make_up_mass(recycled, self.composition))
+        to_imports = rest - to_region
+        region_made = self._region_made(to_region, made, to_sintered, recycled, held_before)
         return Delivery(
-            primary=np.maximum(primary, 0.0),
+            primary=lots.of_mass(to_products + to_imports, self.composition) + region_made,
             post_consumer=post,
-            pre_consumer=recycled_to - post,
+            pre_consumer=pre,
             units=placed_units,
             demand=demand,
+            demand_elements=wanted @ self.composition,
             shortage=max(demand - delivered.sum(), 0.0),
             made=made,
             bonded=bonded_made,
             bonded_loss=bonded_loss,
-            imported_magnets=imported,
-            imported_products=in_products,
+            imported_magnets=lots.of_mass(to_imports, self.composition),
+            imported_products=lots.of_mass(to_products, self.composition),
         )
+
+    def _region_made(self, to_uses: np.ndarray, made: Made, to_sintered: np.ndarray,
+                     recycled: np.ndarray, held_before: float) -> np.ndarray:
+        """Region-made primary magnets delivered [kg by destination slot and element] for `to_uses`
+        [kg per slot]; sets the composition of magnet making's primary feed.
+
+        Magnets are made to order: the primary feed makes up, with the recycled material each use
+        gets (`recycled`, [slot, element], `to_sintered` kg of it), the composition of the use's
+        magnets (recycled rare-earth alloy brings no iron or boron, so the primary feed brings
+        them); where the recycled material has more of an element than the use needs, it stays in
+        the magnets. Magnets the market holds over for whole units (stochastic mode, short of
+        supply) mix with the next step's."""
+        target = lots.of_mass(to_sintered + to_uses, self.composition)
+        ordered = lots.of_mass(to_uses, make_up(target, recycled, self.composition))
+        total = to_uses.sum()
+        made.composition = ordered.sum(axis=0) / total if total > 0 else self.composition[lots.ALL]
+        if held_before == 0.0 and self.held == 0.0:
+            return ordered
+        pool = self.held_elements + made.primary_part(made.primary)
+        kept = pool * (self.held / (held_before + made.primary))
+        self.held_elements = kept
+        return np.outer(to_uses / total, pool - kept) if total > 0 else ordered
 
     def stock(self) -> np.ndarray:
         return lots.in_all(self.held, np.zeros(len(self.in_scope)))  # otherwise magnets pass straight to their uses
+
+    def element_stock(self) -> np.ndarray:
+        return self.held_elements
 
 
 def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:
@@ -165,7 +213,37 @@ def _pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
     return room * min(kg / total, 1.0)
 
 
-def _post_share(lot: np.ndarray) -> float:
-    """Post-consumer share of a recycled lot by origin slot (swarf is in the `all` slot)."""
+def spread(lot: np.ndarray, to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(post-consumer, pre-consumer) lots [kg by destination slot and element] giving each
+    destination its part `to` [kg per slot] of a recycled `lot` [kg by origin slot and element]:
+    every destination gets the same mix of origins and elements."""
     total = lot.sum()
-    return float(lots.segments_only(lot).sum() / total) if total > 0 else 0.0
+    if total <= 0:
+        none = np.zeros((to.size, lot.shape[1]))
+        return none, none
+    share = to / total
+    return np.outer(share, lots.segments_only(lot).sum(axis=0)), np.outer(share, lot[lots.ALL])
+
+
+def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
+    """Element shares [slot, element] of the primary feed that, with the `recycled` elements
+    [slot, element], gives each slot its `target` elements as far as no element is in excess;
+    a slot whose recycled material meets or exceeds every element gets its own `composition`."""
+    need = np.maximum(target - recycled, 0.0)
+    total = need.sum(axis=1, keepdims=True)
+    return np.where(total > 0, need / np.where(total > 0, total, 1.0), composition)
+
+
+def make_up_mass(recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
+    """Primary material [kg per slot] that makes magnets of each slot's `composition` out of the
+    `recycled` elements [slot, element] with no element short."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnets = np.where(composition > 0, recycled / composition, 0.0).max(axis=1)
+    return np.maximum(magnets - recycled.sum(axis=1), 0.0)
+
+
+def _fill(room: np.ndarray, kg: float, prefer: np.ndarray) -> np.ndarray:
+    """`kg` spread over destinations [kg per slot], to the `prefer` [kg per slot] of each first (at
+    most its room), then over the room left, pro rata."""
+    first = _pro_rata(np.minimum(prefer, room), kg)
+    return first + _pro_rata(room - first, kg - first.sum())

@@ -25,9 +25,10 @@ def year_of(t: float) -> int:
     return math.floor(t + 1e-9)
 
 
-def rare_earth_shares(params: Params) -> np.ndarray:
-    """Share of rare earths (Nd, Pr, Dy, Tb) in the magnets of each origin slot [kg/kg]."""
-    return lots.composition(params)[:, [ELEMENTS.index(e) for e in RARE_EARTHS]].sum(axis=1)
+def separation_yield(process_yield: float) -> np.ndarray:
+    """A long-loop plant's yield per element of ELEMENTS: the rare earths at `process_yield`,
+    iron, cobalt and boron none (they go to process loss)."""
+    return np.array([process_yield if e in RARE_EARTHS else 0.0 for e in ELEMENTS])
 
 
 def sample_yield(mean: float, sd: float, rng) -> float:
@@ -170,7 +171,10 @@ class HpmsPlant:
                 self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
 
     def stock(self) -> np.ndarray:
-        return self.held
+        return lots.mass(self.held)
+
+    def element_stock(self) -> np.ndarray:
+        return self.held.sum(axis=0)
 
     def available_capacity(self, year: int) -> float:
         """Feed the plant could take in `year` [kg]: the schedule, capped by its vessels."""
@@ -186,16 +190,16 @@ class LongLoopPlant:
         self.plant = plant
         self.name = plant_node(plant)
         self.ledger, self.store, self.separated_to = ledger, store, separated_to
-        self.rare_earth_share = rare_earth_shares(params)
+        self.separation_yield = separation_yield(plant.process_yield)
         self.first_year = params.history_start
         self.capacity = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
         self.step = 1.0 / params.steps_per_year
 
     def process(self, year: int, reserve: float = 0.0) -> np.ndarray:
         """Process one step of feed, leaving `reserve` kg of short-loop scrap to the HPMS plants;
-        return the separated rare earths [kg metal basis] by origin slot."""
+        return the separated rare earths [kg metal basis by origin slot and element]."""
         feed = self.store.take(self.plant.accepts, self.capacity[year - self.first_year] * self.step, reserve)
-        separated = feed * self.rare_earth_share * self.plant.process_yield
+        separated = feed * self.separation_yield
         self.ledger.move(year, SCRAP_STORE, self.name, feed)
         self.ledger.move(year, self.name, self.separated_to.name, separated)
         self.ledger.move(year, self.name, PROCESS_LOSS, feed - separated)
@@ -203,7 +207,10 @@ class LongLoopPlant:
         return separated
 
     def stock(self) -> np.ndarray:
-        return np.zeros(self.store.pools["short_loop"].shape)  # no work in progress is held
+        return np.zeros(self.store.pools["short_loop"].shape[0])  # no work in progress is held
+
+    def element_stock(self) -> np.ndarray:
+        return np.zeros(lots.N_ELEMENTS)
 
     def available_capacity(self, year: int) -> float:
         return self.capacity[year - self.first_year]

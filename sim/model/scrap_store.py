@@ -19,7 +19,6 @@ class ScrapStore:
     name = SCRAP_STORE
 
     def __init__(self, params: Params):
-        n_slots = lots.n_slots(params)
         self.first_year = params.history_start
         self.short_loop_share = np.array([s.short_loop_share for s in params.segments]
                                          + [params.scrap_store.swarf_short_loop_share])
@@ -27,14 +26,14 @@ class ScrapStore:
         ban = params.policy.export_ban_year
         if ban is not None:
             self.export_share[max(ban - params.history_start, 0):] = 0.0
-        self.pools = {"short_loop": np.zeros(n_slots), "long_loop_only": np.zeros(n_slots)}
+        self.pools = {"short_loop": lots.empty(params), "long_loop_only": lots.empty(params)}
 
     def deposit(self, year: int, lot: np.ndarray, exportable: bool = True) -> np.ndarray:
-        """Store a lot [kg by origin slot]; return the part exported (scrap bought in from outside
-        the recycling chain can be exported; swarf of re-sintering stays with the recycler)."""
+        """Store a lot [kg by origin slot and element]; return the part exported (scrap bought in
+        from outside the recycling chain can be exported; swarf of re-sintering stays with the recycler)."""
         exported = lot * self.export_share[year - self.first_year] if exportable else lot * 0.0
         kept = lot - exported
-        short = kept * self.short_loop_share
+        short = kept * self.short_loop_share[:, None]
         self.pools["short_loop"] += short
         self.pools["long_loop_only"] += kept - short
         return exported
@@ -63,4 +62,7 @@ class ScrapStore:
         return taken
 
     def stock(self) -> np.ndarray:
-        return self.pools["short_loop"] + self.pools["long_loop_only"]
+        return lots.mass(self.pools["short_loop"] + self.pools["long_loop_only"])
+
+    def element_stock(self) -> np.ndarray:
+        return (self.pools["short_loop"] + self.pools["long_loop_only"]).sum(axis=0)

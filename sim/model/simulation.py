@@ -45,7 +45,7 @@ from .industry import BondedMaking, MagnetMaking, MetalAlloyMaking
 from .installed_base import EndOfLife, InUse
 from .ledger import Ledger
 from .market import Market
-from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant, rare_earth_shares
+from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant
 from .random_streams import stream
 from .scrap_store import ScrapStore
 from .treatment import Collection, Dismantling
@@ -59,14 +59,17 @@ class Record:
     """What one replication leaves: annual flows, end-of-year stocks, and non-flow metrics.
 
     stocks[node] has one row more than there are years: row 0 is the opening stock (the end of
-    start_year - 1), row i the stock at the end of start_year + i - 1.
+    start_year - 1), row i the stock at the end of start_year + i - 1. `flows` and `stocks` are
+    masses (summed over elements); `element_flows` and `element_stocks` the same by element.
     """
 
     replication: int
     graph: FlowGraph
-    flows: dict[tuple[str, str, str], np.ndarray]
-    stocks: dict[str, np.ndarray]
+    flows: dict[tuple[str, str, str], np.ndarray]  # [year, slot] kg
+    stocks: dict[str, np.ndarray]  # [year row, slot] kg
     metrics: dict[str, np.ndarray]
+    element_flows: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)  # [year, slot, element]
+    element_stocks: dict[str, np.ndarray] = field(default_factory=dict)  # [year row, element] kg
     trace: list[Campaign] = field(default_factory=list)
 
 
@@ -105,18 +108,16 @@ class Simulation:
         self.long_loop = [LongLoopPlant(p, params, self.ledger, self.store, self.metal_alloy_making)
                           for p in params.plants if p.route == "long_loop"]
         self.export_unabsorbed = params.industry.unabsorbed == "export"
-        self.elements = lots.composition(params)[:, [ELEMENTS.index(e) for e in REPORTED_ELEMENTS]]
-        self.rare_earth_share = rare_earth_shares(params)
         self.imported = by_year([params.scrap_store.imported_scrap], params.history_start, params.end_year)[:, 0] / spy
+        self.generic = lots.composition(params)[lots.ALL]  # imported scrap: generic sintered NdFeB
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.nodes = [self.in_use, self.end_of_life, self.collection, self.dismantling, self.store,
                       *self.hpms, *self.long_loop, self.metal_alloy_making, self.magnet_making,
                       self.bonded_making, self.market]
         self.stocks = {n.name: np.zeros((self.n_years + 1, n_slots)) for n in self.nodes}
+        self.element_stocks = {n.name: np.zeros((self.n_years + 1, len(ELEMENTS))) for n in self.nodes}
         self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage", "in_house_swarf")}
-        for element in REPORTED_ELEMENTS:
-            for name in ("delivered", "post_consumer", "pre_consumer"):
-                self.metrics[f"{name}:{element}"] = np.zeros(self.n_years)
+        self.metrics["demand_elements"] = np.zeros((self.n_years, len(ELEMENTS)))
         self.metrics["capacity:magnet_making"] = np.array(
             [self.magnet_making.capacity(y) * spy for y in params.years], dtype=float)
         for plant in (*self.hpms, *self.long_loop):
@@ -129,14 +130,16 @@ class Simulation:
         # campaign ending a rounding error before the horizon out of a year that is not reported)
         self.env.run(until=self.params.end_year + 1 - 1e-9)
         self._snapshot(self.n_years)
-        return Record(self.replication, self.graph, self.ledger.flows, self.stocks, self.metrics, self.trace or [])
+        return Record(self.replication, self.graph, self.ledger.mass_flows(), self.stocks, self.metrics,
+                      self.ledger.flows, self.element_stocks, self.trace or [])
 
     def _snapshot(self, row: int) -> None:
-        """Each node's own account of its stock [kg by slot], which the mass-balance check
-        compares with the flows the ledger recorded."""
+        """Each node's own account of its stock [kg by slot] and [kg by element], which the
+        balance checks compare with the flows the ledger recorded."""
         for node in self.nodes:
             stock = node.stock()
             self.stocks[node.name][row, : stock.shape[0]] = stock  # segment-only nodes: `all` stays 0
+            self.element_stocks[node.name][row] = node.element_stock()
 
     def _clock(self):
         params = self.params
@@ -154,25 +157,33 @@ class Simulation:
         recording = year >= self.params.start_year
         delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
         self.in_use.place(k, delivery.units)
+        self.in_use.content.add((delivery.primary + delivery.post_consumer + delivery.pre_consumer)[: lots.ALL])
         departed = self.in_use.depart(k)
+        departed_lot = self.in_use.content.remove(departed * kg)
         discarded = self.end_of_life.discard(k, departed)
+        self.end_of_life.content.add(departed_lot)
+        discarded_lot = self.end_of_life.content.remove(discarded * kg)
         if not recording:
             return  # history: discards before the study period left the system back then
         self._record_supply(year, delivery)
-        ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed * kg))
-        ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded * kg))
+        ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed_lot))
+        ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded_lot))
 
         collected = self.collection.collect(year, discarded)
-        ledger.move(year, COLLECTION, UNCOLLECTED, lots.from_segments((discarded - collected) * kg))
-        ledger.move(year, COLLECTION, DISMANTLING, lots.from_segments(collected * kg))
+        collected_lot = discarded_lot * lots.share_of(collected, discarded)[:, None]
+        ledger.move(year, COLLECTION, UNCOLLECTED, lots.from_segments(discarded_lot - collected_lot))
+        ledger.move(year, COLLECTION, DISMANTLING, lots.from_segments(collected_lot))
+        self.dismantling.content.add(collected_lot)
         dismantled, liberated = self.dismantling.dismantle(year, collected)
-        ledger.move(year, DISMANTLING, SHREDDER_LOSS, lots.from_segments((dismantled - liberated) * kg))
-        scrap = lots.from_segments(liberated * kg)  # from here on, slots are origins
+        dismantled_lot = self.dismantling.content.remove(dismantled * kg)
+        liberated_lot = dismantled_lot * lots.share_of(liberated, dismantled)[:, None]
+        ledger.move(year, DISMANTLING, SHREDDER_LOSS, lots.from_segments(dismantled_lot - liberated_lot))
+        scrap = lots.from_segments(liberated_lot)  # from here on, slots are origins
         ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
         self._deposit(year, scrap)
         ledger.move(year, MAGNET_MAKING, SCRAP_STORE, delivery.made.swarf)  # swarf of primary feed in `all`
         self._deposit(year, delivery.made.swarf)
-        imported = self.imported[year - self.params.history_start]
+        imported = self.imported[year - self.params.history_start] * self.generic
         ledger.move_mass(year, SCRAP_IMPORT, SCRAP_STORE, imported, "pre_consumer")
         self._deposit(year, lots.in_all(imported, scrap))
 
@@ -197,27 +208,19 @@ class Simulation:
         self.metrics["demand"][row] += delivery.demand
         self.metrics["shortage"][row] += delivery.shortage
         self.metrics["in_house_swarf"][row] += made.in_house_swarf
-        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, made.primary_feed, "primary")
+        self.metrics["demand_elements"][row] += delivery.demand_elements
+        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, made.primary_part(made.primary_feed), "primary")
         ledger.move(year, MAGNET_MAKING, MARKET, made.recycled)
-        ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary, "primary")
+        ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary_part(made.primary), "primary")
         ledger.move(year, MAGNET_MAKING, PROCESS_LOSS, made.loss)
         ledger.move(year, BONDED_MAKING, MARKET, delivery.bonded)
         ledger.move(year, BONDED_MAKING, PROCESS_LOSS, delivery.bonded_loss)
-        ledger.move_mass(year, MAGNET_IMPORTS, MARKET, delivery.imported_magnets, "primary")
-        ledger.move_mass(year, PRODUCT_IMPORTS, MARKET, delivery.imported_products, "primary")
+        ledger.move_mass(year, MAGNET_IMPORTS, MARKET, delivery.imported_magnets.sum(axis=0), "primary")
+        ledger.move_mass(year, PRODUCT_IMPORTS, MARKET, delivery.imported_products.sum(axis=0), "primary")
         for origin in ("primary", "post_consumer", "pre_consumer"):
             lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
             ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
             ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
-        # elements: powder and swarf carry whole magnet material, recycled alloy only rare earths
-        whole = made.recycled_whole + delivery.bonded
-        ree = made.recycled_ree / np.where(self.rare_earth_share > 0, self.rare_earth_share, 1.0)
-        recycled = (whole + ree)[:, None] * self.elements  # [origin slot, element]
-        delivered = delivery.primary + delivery.post_consumer + delivery.pre_consumer
-        for i, element in enumerate(REPORTED_ELEMENTS):
-            self.metrics[f"delivered:{element}"][row] += delivered @ self.elements[:, i]
-            self.metrics[f"post_consumer:{element}"][row] += lots.segments_only(recycled[:, i]).sum()
-            self.metrics[f"pre_consumer:{element}"][row] += recycled[lots.ALL, i]
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)

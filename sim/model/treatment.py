@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
+from . import lots
 from .graph import COLLECTION, DISMANTLING
 
 
@@ -33,6 +34,9 @@ class Collection:
     def stock(self) -> np.ndarray:
         return np.zeros(self.rates.shape[1])  # collection is a pass-through
 
+    def element_stock(self) -> np.ndarray:
+        return np.zeros(lots.N_ELEMENTS)
+
 
 class Dismantling:
     """Node `dismantling`: collected units wait for dismantling capacity, then their magnets are
@@ -49,6 +53,7 @@ class Dismantling:
         self.allowance = np.zeros(len(params.segments))  # units dismantling may still take
         self.rng = rng
         self.backlog = np.zeros(len(params.segments))  # units
+        self.content = lots.SegmentContent(len(params.segments))  # element masses of the backlog
 
     def dismantle(self, year: int, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Take collected units; return (units dismantled, units whose magnets were liberated)."""
@@ -63,3 +68,6 @@ class Dismantling:
 
     def stock(self) -> np.ndarray:
         return self.backlog * self.kg_per_unit
+
+    def element_stock(self) -> np.ndarray:
+        return self.content.held.sum(axis=0)
