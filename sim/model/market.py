@@ -145,7 +145,9 @@ class Market:
         recycled = sintered_post + sintered_pre
         to_region = _fill(rest, rest.sum() - imported, make_up_mass(recycled, self.composition))
         to_imports = rest - to_region
-        region_made = self._region_made(to_region, made, to_sintered, recycled, held_before)
+        # recycled magnets made that whole units could not take this step wait with the held ones
+        undelivered = np.maximum(bonded_made.sum(axis=0) + made.recycled.sum(axis=0) - (post + pre).sum(axis=0), 0.0)
+        region_made = self._region_made(to_region, made, to_sintered, recycled, held_before, undelivered)
         return Delivery(
             primary=lots.of_mass(to_products + to_imports, self.composition) + region_made,
             post_consumer=post,
@@ -161,8 +163,8 @@ class Market:
             imported_products=lots.of_mass(to_products, self.composition),
         )
 
-    def _region_made(self, to_uses: np.ndarray, made: Made, to_sintered: np.ndarray,
-                     recycled: np.ndarray, held_before: float) -> np.ndarray:
+    def _region_made(self, to_uses: np.ndarray, made: Made, to_sintered: np.ndarray, recycled: np.ndarray,
+                     held_before: float, undelivered: np.ndarray) -> np.ndarray:
         """Region-made primary magnets delivered [kg by destination slot and element] for `to_uses`
         [kg per slot]; sets the composition of magnet making's primary feed.
 
@@ -171,15 +173,15 @@ class Market:
         magnets (recycled rare-earth alloy brings no iron or boron, so the primary feed brings
         them); where the recycled material has more of an element than the use needs, it stays in
         the magnets. Magnets the market holds over for whole units (stochastic mode, short of
-        supply) mix with the next step's."""
+        supply; `undelivered` [kg by element] of them recycled) mix with the next step's."""
         target = lots.of_mass(to_sintered + to_uses, self.composition)
         ordered = lots.of_mass(to_uses, make_up(target, recycled, self.composition))
         total = to_uses.sum()
         made.composition = ordered.sum(axis=0) / total if total > 0 else self.composition[lots.ALL]
         if held_before == 0.0 and self.held == 0.0:
             return ordered
-        pool = self.held_elements + made.primary_part(made.primary)
-        kept = pool * (self.held / (held_before + made.primary))
+        pool = self.held_elements + made.primary_part(made.primary) + undelivered
+        kept = pool * (self.held / pool.sum()) if pool.sum() > 0 else pool
         self.held_elements = kept
         return np.outer(to_uses / total, pool - kept) if total > 0 else ordered
 

@@ -7,6 +7,7 @@ from chain_scenarios import full_feature_config
 
 import sim
 from sim.model import graph as g
+from sim.model import lots
 from sim.model.balance import MassBalanceError, check
 from sim.model.ledger import Ledger
 from sim.model.simulation import Simulation
@@ -44,11 +45,12 @@ def test_graph_shape():
 def test_ledger_refuses_an_undeclared_flow():
     """Collection cannot send straight to the market; the error names both nodes."""
     ledger = Ledger(g.FlowGraph(PLANTS), 2000, 3, 4)
-    ledger.move(2001, "collection", "dismantling", np.ones(4))
+    lot = np.ones((4, lots.N_ELEMENTS))
+    ledger.move(2001, "collection", "dismantling", lot)
     with pytest.raises(g.UndeclaredFlowError, match="'collection' -> 'market'"):
-        ledger.move(2001, "collection", "market", np.ones(4))
+        ledger.move(2001, "collection", "market", lot)
     with pytest.raises(g.UndeclaredFlowError, match="'scrap_store' -> 'hpms:delta'"):
-        ledger.move_mass(2001, "scrap_store", "hpms:delta", 1.0, "pre_consumer")
+        ledger.move_mass(2001, "scrap_store", "hpms:delta", lot[0], "pre_consumer")
     assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
 
 

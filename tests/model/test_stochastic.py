@@ -141,7 +141,9 @@ def test_adding_a_plant_keeps_the_upstream_draws():
         return chain.reset_index(drop=True)
 
     base, more = sim.run(config), sim.run(extended)
-    pd.testing.assert_frame_equal(upstream(base.flows), upstream(more.flows), check_exact=True)
+    # equal draws give equal unit counts; masses may differ in the last bits, because the element
+    # shares of products in use (and so the rounding of their sum) follow the recycled magnets placed
+    pd.testing.assert_frame_equal(upstream(base.flows), upstream(more.flows), check_exact=False, rtol=1e-12)
     plant_q = more.flows[more.flows["from_node"] == "hpms:q"]
     assert plant_q["mass_t"].sum() > 0
 
