@@ -451,8 +451,8 @@ def render(result: Result, scenario: str | None = None) -> str:
                  _losses_table(view, result), _segments_table(view, result), _plants_table(view, result),
                  _heavy_table(view), _trajectory_table(view), _definitions(view)):
         lines += part
-    lines.append("Tables: flows.csv, stocks.csv, kpis.csv, kpi_quantiles.csv; provenance.json records the "
-                 "resolved config, seed and version.")
+    lines.append("Tables: flows.csv, flows_by_element.csv, stocks.csv, kpis.csv, kpi_quantiles.csv; "
+                 "provenance.json records the resolved config, seed and version.")
     return "\n".join(lines) + "\n"
 
 
