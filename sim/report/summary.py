@@ -13,6 +13,7 @@ from ..analysis.kpis import CAPACITY_BOUND, loss_kpi, meets
 from ..analysis.results import Result
 from ..model import graph as g
 from ..model.simulation import REPORTED_ELEMENTS
+from . import figures
 
 #: what each binding constraint means for a reader of the summary
 BINDING_MEANING = {
@@ -261,6 +262,24 @@ def _content_table(view: KpiView) -> list[str]:
     return ["## Recycled content of new magnets", "", *_table(["indicator", *map(str, years)], rows)]
 
 
+def _shortage_table(view: KpiView, result: Result) -> list[str]:
+    """In years short of magnets, recycled content rises because fewer magnets are delivered, not
+    because more are recycled: recycled supply over demand and the delivered mass stand beside it."""
+    years = figures.shortage_years(result)
+    if not years:
+        return []
+    rows = [[str(y), view.mass("demand_t", y), view.mass("delivered_t", y), view.mass("shortage_t", y),
+             view.mass("recycled_supply_t", y), view.share("recycled_content", y),
+             pct(view("recycled_supply_t", y) / view("demand_t", y)) if view("demand_t", y) > 0 else "-",
+             view.mass("dy_demand_t", y), view.mass("dy_delivered_t", y)] for y in years]
+    header = ["year", "demand", "delivered", "shortage", "recycled supply", "recycled content (of delivered)",
+              "recycled supply / demand", "Dy demand", "Dy delivered"]
+    return ["## Years short of magnets", "",
+            "Recycled content is a share of the magnets delivered; in these years fewer were delivered, so it "
+            "rises without any more recycling. Recycled supply over demand shows the recycling itself.", "",
+            *_table(header, rows)]
+
+
 def _gap_table(view: KpiView, result: Result) -> list[str]:
     p = view.params
     year = p.target.year
@@ -446,7 +465,8 @@ def render(result: Result, scenario: str | None = None) -> str:
     lines = [title, "",
              f"Scenario: {scenario or p.policy.name}. Years {p.start_year}-{p.end_year}, mode {mode}, "
              f"seed {p.seed}. Plants: {plants}.", ""]
-    for part in (_answers(view), _what_counts(view), _content_table(view), _value_chain(view),
+    for part in (_answers(view), _what_counts(view), _content_table(view), _shortage_table(view, result),
+                 _value_chain(view),
                  _gap_table(view, result), _binding_table(view),
                  _losses_table(view, result), _segments_table(view, result), _plants_table(view, result),
                  _heavy_table(view), _trajectory_table(view), _definitions(view)):

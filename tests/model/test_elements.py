@@ -198,3 +198,25 @@ def test_run_fails_when_a_node_changes_composition(monkeypatch):
     monkeypatch.setattr(ScrapStore, "deposit", alchemy)
     with pytest.raises(sim.MassBalanceError, match="Dy balance broken at node 'scrap_store'"):
         sim.run(full_feature_config())
+
+
+def test_element_kpis_by_hand():
+    """Demand in Dy is each use's demand at its own composition (1.2 t/yr at 5 % + 1.2 t/yr at
+    1 %). Only HDD magnets are collected and re-sintered (no swarf, no imported scrap): recycled
+    material carries 1 % Dy and 24 % Nd, so the recycled share of Dy is below the recycled content
+    (primary EV magnets carry 5 %)."""
+    cfg = two_segments(market={"other_uses": "0 t/yr"}, scrap_store={"imported_scrap": "0 t/yr"},
+                       industry={"magnet_making": {"capacity": "100 t/yr", "swarf_share": 0.0}})
+    cfg["segments"]["ev"]["collection_rate"] = 0.0
+    kpis = sim.run(cfg).kpis.set_index("year")
+    assert kpis["dy_demand_t"].to_numpy() == pytest.approx(np.full(len(kpis), 1.2 * 0.05 + 1.2 * 0.01))
+    recycling = kpis[kpis["recycled_supply_t"] > 0]
+    assert len(recycling) > 3
+    assert recycling["dy_recycled_t"].to_numpy() == pytest.approx(0.01 * recycling["recycled_supply_t"].to_numpy())
+    assert recycling["nd_recycled_t"].to_numpy() == pytest.approx(0.24 * recycling["recycled_supply_t"].to_numpy())
+    assert (recycling["recycled_share_Dy"] < recycling["recycled_content"]).all()
+    assert recycling["dy_tb_recovered_t"].to_numpy() == pytest.approx(recycling["dy_recycled_t"].to_numpy())
+    # HDD magnets (1 % Dy) also serve EV demand (5 %) until grades say otherwise: Dy delivered falls short
+    none = kpis[kpis["recycled_supply_t"] == 0]
+    assert len(none) and none["dy_delivered_t"].to_numpy() == pytest.approx(none["dy_demand_t"].to_numpy())
+    assert (recycling["dy_delivered_t"] < recycling["dy_demand_t"]).all()
