@@ -18,6 +18,7 @@ import simpy
 
 import sim
 from sim.config.lifetimes import window_departures
+from sim.model import lots
 from sim.model.installed_base import EndOfLife, InUse
 
 
@@ -40,11 +41,14 @@ def eol_engine(params) -> np.ndarray:
     in_use, end_of_life = InUse(params, n_steps, None), EndOfLife(params, n_steps, None)
     arising = np.zeros((n_steps, len(params.segments)))
 
+    magnets = lots.composition(params)[:-1] * np.array([s.magnet_per_unit for s in params.segments])[:, None]
+
     def stepping():
         for k in range(n_steps):
-            in_use.place(k, units_per_year[k // spy] / spy)
-            arising[k] = in_use.depart(k)
-            end_of_life.discard(k, arising[k])
+            units = units_per_year[k // spy] / spy
+            in_use.place(k, units, units[:, None] * magnets)
+            arising[k], content = in_use.depart(k)
+            end_of_life.discard(k, arising[k], content)
             yield env.timeout(1.0 / spy)
 
     env.process(stepping())

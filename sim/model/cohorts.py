@@ -3,7 +3,8 @@
 One mechanism serves the in-use stock (annual placement cohorts, product lifetimes) and the
 end-of-life stock (monthly discard cohorts, hoarding delays). Each step, the units present in a
 cohort leave with the probability of their age (lifetimes.cohort_hazard): as an expected value in
-expected mode, as a binomial draw in stochastic mode.
+expected mode, as a binomial draw in stochastic mode. Each cohort holds its element content too,
+which leaves with the share of the cohort's units that leave.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ class CohortStock:
     n_steps : steps the simulation runs (sets the cohort count and the ages covered)
     rng : a numpy Generator for binomial departures, or None for expected values
     max_age_steps : ages beyond which every remaining unit leaves (None: never truncate)
+    n_elements : element masses [kg] each cohort holds beside its units (the placed lots)
     """
 
     def __init__(self, distributions: list[Lifetime], window_steps: int, step: float, n_steps: int,
-                 rng: np.random.Generator | None = None, max_age_steps: int | None = None):
+                 rng: np.random.Generator | None = None, max_age_steps: int | None = None,
+                 n_elements: int = 0):
         self.window = window_steps
         self.rng = rng
         n_ages = max_age_steps or n_steps
@@ -37,15 +40,26 @@ class CohortStock:
         self.n_ages = n_ages
         n_cohorts = n_steps // window_steps + 1
         self.units = np.zeros((len(distributions), n_cohorts))
+        self.content = np.zeros((len(distributions), n_cohorts, n_elements))
         self._opened = window_steps * np.arange(n_cohorts)  # step at which each cohort opens
         self._first = 0
 
-    def place(self, k: int, units: np.ndarray) -> None:
-        """Add units entering during step k to their cohort."""
-        self.units[:, k // self.window] += units
+    def place(self, k: int, units: np.ndarray, content: np.ndarray | None = None) -> None:
+        """Add units entering during step k to their cohort, with their element masses
+        [segment, element] if given."""
+        cohort = k // self.window
+        self.units[:, cohort] += units
+        if content is not None:
+            self.content[:, cohort] += content
 
     def depart(self, k: int) -> np.ndarray:
         """Units leaving during step k, per segment (placements of step k already added)."""
+        return self.depart_with_content(k)[0]
+
+    def depart_with_content(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(units, element masses [segment, element]) leaving during step k: each cohort's
+        content leaves with the share of its units that leave (its hazard in expected mode, the
+        units drawn in stochastic mode), so vintages of different composition stay apart."""
         last = k // self.window
         if k >= self.n_ages:  # cohorts past the last age are empty: stop visiting them
             self._first = max(self._first, -(-(k - self.n_ages + 1) // self.window))
@@ -54,15 +68,23 @@ class CohortStock:
         present = self.units[:, first:last + 1]
         q = self.hazard[:, ages]
         if self.rng is None:
-            leaving = present * q
+            leaving, share = present * q, q
         else:
             leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
+            share = np.divide(leaving, present, out=np.zeros_like(leaving), where=present > 0)
+        content = self.content[:, first:last + 1]
+        gone = content * share[:, :, None]
         present -= leaving
-        return leaving.sum(axis=1)
+        content -= gone
+        return leaving.sum(axis=1), gone.sum(axis=1)
 
     def total(self) -> np.ndarray:
         """Units present per segment."""
         return self.units[:, self._first:].sum(axis=1)
+
+    def total_content(self) -> np.ndarray:
+        """Element masses present per segment [segment, element]."""
+        return self.content[:, self._first:].sum(axis=1)
 
 
 @functools.lru_cache(maxsize=256)  # the futures of an exploration share most hoarding delays

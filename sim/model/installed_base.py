@@ -1,4 +1,8 @@
-"""The in-use stock (annual placement cohorts) and the end-of-life stock (hoarding before discard)."""
+"""The in-use stock (annual placement cohorts) and the end-of-life stock (hoarding before discard).
+
+Both hold units by cohort and, beside them, each cohort's element content: a vintage keeps the
+composition it was placed with (the mass check counts units, the element check the content).
+"""
 
 from __future__ import annotations
 
@@ -22,21 +26,21 @@ class InUse:
     def __init__(self, params: Params, n_steps: int, rng):
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.cohorts = CohortStock([s.lifetime for s in params.segments], params.steps_per_year,
-                                   1.0 / params.steps_per_year, n_steps, rng)
-        self.content = lots.SegmentContent(len(params.segments))  # element masses in use
+                                   1.0 / params.steps_per_year, n_steps, rng, n_elements=lots.N_ELEMENTS)
 
-    def place(self, k: int, units: np.ndarray) -> None:
-        self.cohorts.place(k, units)
+    def place(self, k: int, units: np.ndarray, content: np.ndarray) -> None:
+        """Units placed in step k per segment, with their magnets [kg by segment and element]."""
+        self.cohorts.place(k, units, content)
 
-    def depart(self, k: int) -> np.ndarray:
-        """Units reaching end of use in step k, per segment."""
-        return self.cohorts.depart(k)
+    def depart(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Units reaching end of use in step k per segment, and their magnets [kg by segment and element]."""
+        return self.cohorts.depart_with_content(k)
 
     def stock(self) -> np.ndarray:
         return self.cohorts.total() * self.kg_per_unit
 
     def element_stock(self) -> np.ndarray:
-        return self.content.held.sum(axis=0)
+        return self.cohorts.total_content().sum(axis=0)
 
 
 class EndOfLife:
@@ -54,20 +58,21 @@ class EndOfLife:
         self.hoarded = np.array([s.hoarding is not None and s.hoarding.expected_value > 0
                                  for s in params.segments])
         delays = [s.hoarding for s, kept in zip(params.segments, self.hoarded) if kept]
-        self.content = lots.SegmentContent(self.n_segments)  # element masses held
         self.cohorts = None
         if delays:
             max_age = max(truncation_age(d, step, n_steps) for d in delays)
-            self.cohorts = CohortStock(delays, 1, step, n_steps, rng, max_age_steps=max_age)
+            self.cohorts = CohortStock(delays, 1, step, n_steps, rng, max_age_steps=max_age,
+                                       n_elements=lots.N_ELEMENTS)
 
-    def discard(self, k: int, units: np.ndarray) -> np.ndarray:
-        """Take units reaching end of use in step k; return units discarded in step k."""
+    def discard(self, k: int, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Take units reaching end of use in step k with their magnets [kg by segment and element];
+        return the units discarded in step k and their magnets."""
         if self.cohorts is None:
-            return units
-        discarded = units.copy()
-        self.cohorts.place(k, units[self.hoarded])
-        discarded[self.hoarded] = self.cohorts.depart(k)
-        return discarded
+            return units, content
+        discarded, magnets = units.copy(), content.copy()
+        self.cohorts.place(k, units[self.hoarded], content[self.hoarded])
+        discarded[self.hoarded], magnets[self.hoarded] = self.cohorts.depart_with_content(k)
+        return discarded, magnets
 
     def stock(self) -> np.ndarray:
         held = np.zeros(self.n_segments)
@@ -76,4 +81,6 @@ class EndOfLife:
         return held * self.kg_per_unit
 
     def element_stock(self) -> np.ndarray:
-        return self.content.held.sum(axis=0)
+        if self.cohorts is None:
+            return np.zeros(lots.N_ELEMENTS)
+        return self.cohorts.total_content().sum(axis=0)

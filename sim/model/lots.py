@@ -87,10 +87,11 @@ def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 
 class SegmentContent:
-    """Element masses [segment, element] held by a node that counts units (in use, end of life,
-    dismantling backlog): what enters is added; what leaves takes its segment's current element
-    shares (material of one segment is well mixed). The node's unit count stays the mass account;
-    this is the element account the element balance checks."""
+    """Element masses [segment, element] held by a node that counts units in a pool rather than
+    by cohort (the dismantling backlog): what enters is added; what leaves takes its segment's
+    current element shares (the pool is well mixed). The node's unit count stays the mass
+    account; this is the element account the element balance checks. Nodes that hold cohorts
+    (in use, end of life) keep the content per cohort instead (cohorts.CohortStock)."""
 
     def __init__(self, n_segments: int):
         self.held = np.zeros((n_segments, N_ELEMENTS))

@@ -156,13 +156,10 @@ class Simulation:
         ledger, kg = self.ledger, self.kg_per_unit
         recording = year >= self.params.start_year
         delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
-        self.in_use.place(k, delivery.units)
-        self.in_use.content.add((delivery.primary + delivery.post_consumer + delivery.pre_consumer)[: lots.ALL])
-        departed = self.in_use.depart(k)
-        departed_lot = self.in_use.content.remove(departed * kg)
-        discarded = self.end_of_life.discard(k, departed)
-        self.end_of_life.content.add(departed_lot)
-        discarded_lot = self.end_of_life.content.remove(discarded * kg)
+        placed = delivery.primary + delivery.post_consumer + delivery.pre_consumer
+        self.in_use.place(k, delivery.units, placed[: lots.ALL])  # the `all` slot goes to other uses
+        departed, departed_lot = self.in_use.depart(k)
+        discarded, discarded_lot = self.end_of_life.discard(k, departed, departed_lot)
         if not recording:
             return  # history: discards before the study period left the system back then
         self._record_supply(year, delivery)

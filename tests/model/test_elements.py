@@ -8,9 +8,11 @@ import pytest
 from chain_scenarios import full_feature_config, small_config
 
 import sim
+from sim.config.lifetimes import Lifetime
 from sim.config.values import ELEMENTS
 from sim.model import lots
 from sim.model.balance import check, check_elements
+from sim.model.cohorts import CohortStock
 from sim.model.industry import BondedMaking, MagnetMaking
 from sim.model.market import Market, make_up, make_up_mass
 from sim.model.scrap_store import ScrapStore
@@ -220,3 +222,40 @@ def test_element_kpis_by_hand():
     none = kpis[kpis["recycled_supply_t"] == 0]
     assert len(none) and none["dy_delivered_t"].to_numpy() == pytest.approx(none["dy_demand_t"].to_numpy())
     assert (recycling["dy_delivered_t"] < recycling["dy_demand_t"]).all()
+
+
+def _two_vintages(rng=None):
+    """Units of 1 kg entering uniformly over a year and staying exactly 1.5 yr: a vintage leaves
+    half in its second year, half in its third. Vintage A (year 0) at 5 % Dy, B (year 1) at 1 %."""
+    stock = CohortStock([Lifetime("fixed", mean=1.5)], 1, 1.0, 6, rng, n_elements=lots.N_ELEMENTS)
+    left = []
+    for k, shares in enumerate([EV_SHARES, HDD_SHARES, None, None]):
+        if shares is not None:
+            units = 10.0 if rng is None else 1000.0
+            stock.place(k, np.array([units]), units * shares[None, :])
+        before = stock.units.copy()
+        units, content = stock.depart_with_content(k)
+        left.append((before - stock.units, units, content))
+    return left
+
+
+def test_each_vintage_leaves_use_with_its_own_composition():
+    """Year 1: half of A leaves (5 kg, 0.25 kg Dy). Year 2: the other half of A and half of B,
+    0.25 + 0.05 = 0.30 kg Dy in 10 kg (a well-mixed stock, 5 kg of A and 10 of B, would send 0.233).
+    Year 3: the rest of B, 0.05 kg Dy."""
+    left = _two_vintages()
+    assert [units[0] for _, units, _ in left] == pytest.approx([0.0, 5.0, 10.0, 5.0])
+    assert [content[0, DY] for _, _, content in left] == pytest.approx([0.0, 0.25, 0.30, 0.05])
+    for _, units, content in left:
+        assert content.sum() == pytest.approx(units.sum())
+
+
+def test_elements_follow_the_units_drawn_per_vintage():
+    """Stochastic: whatever the binomial draws, the Dy leaving is 5 % of the A units and 1 % of the
+    B units drawn that year, and all of it has left once every unit has."""
+    left = _two_vintages(np.random.default_rng(3))
+    for by_cohort, units, content in left:
+        assert content[0, DY] == pytest.approx(0.05 * by_cohort[0, 0] + 0.01 * by_cohort[0, 1])
+        assert content.sum() == pytest.approx(units.sum())
+    assert sum(units[0] for _, units, _ in left) == pytest.approx(2000.0)
+    assert sum(content[0, DY] for _, _, content in left) == pytest.approx(1000 * 0.05 + 1000 * 0.01)
