@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.parameters import Params
-from ..config.values import ELEMENTS
+from ..config.values import ELEMENTS, ORIGINS
 from ..model import graph as g
 from ..model import lots
 from ..model.simulation import REPORTED_ELEMENTS
@@ -174,6 +174,13 @@ def element_kpis(graph: g.FlowGraph, element_flows, metrics, n_years: int) -> di
         kpi[f"post_consumer_share_{element}"] = _ratio(post[:, i], delivered[:, i])
     heavy = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
     kpi["dy_tb_recovered_t"] = recycled[:, heavy].sum(axis=1) / 1e3
+    for element in lots.HEAVY_RARE_EARTHS:  # where the region's Dy and Tb come from
+        i, name = ELEMENTS.index(element), element.lower()
+        for origin in ORIGINS:
+            kpi[f"{name}_supply_{origin}_t"] = flow(g.ORIGIN_NODES[origin])[:, i] / 1e3
+        demand = metrics["demand_elements"][:, i]
+        kpi[f"self_sufficiency_{element}"] = _ratio(flow(g.REST_OF_WORLD)[:, i] + recycled[:, i], demand)
+        kpi[f"stockpile_cover_months_{element}"] = _ratio(metrics[f"stockpile:{element}"], demand / 12)
     return kpi
 
 

@@ -110,6 +110,8 @@ export_ban_year: 2028
 rate_changes:
   - {year: 2029, segment: ev_traction, key: liberation_rate, value: 0.7}
 supply_shocks: []                   # e.g. [{start: 2028, end: 2029, availability: 0.5}]
+licences: []                        # export-licence regimes, e.g. as in policy/heavy_ree_embargo.yaml
+stockpile: {size_months: 0}         # e.g. {size_months: 3, fill_from: '2025-01'}
 mandate_share: null                 # e.g. 0.2 with mandate_from: 2030
 """
 

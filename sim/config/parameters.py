@@ -15,9 +15,10 @@ from . import parameter_table as table
 from .errors import ConfigError
 from .lifetimes import Lifetime
 from .series import AnchorSeries
+from .supply import Licence, Stockpile, Supply, licences, stockpile
 from .values import ELEMENTS, NAME, composition, default, parse
 
-SECTIONS = ("region", "plant_schedules", "market", "scrap_store", "policy", "target", "output")
+SECTIONS = ("region", "plant_schedules", "market", "scrap_store", "policy", "target", "output", "supply")
 INDUSTRY = ("magnet_making", "metal_alloy_making", "bonded_making")
 
 
@@ -136,16 +137,10 @@ class Policy:
     export_ban_year: int | None
     rate_changes: tuple[tuple[int, str, str, float], ...]
     supply_shocks: tuple[SupplyShock, ...]
+    licences: tuple[Licence, ...]
+    stockpile: Stockpile
     mandate_share: float | None
     mandate_from: int
-
-    def primary_availability(self, t: float) -> float:
-        """Share of requested primary supply delivered at time t [yr]."""
-        share = 1.0
-        for shock in self.supply_shocks:
-            if shock.start <= t < shock.end:
-                share = min(share, shock.availability)
-        return share
 
     def allocation_in(self, year: int) -> str:
         """How recycled magnets are allocated in `year`, the one rule that the market applies and the
@@ -199,6 +194,7 @@ class Params:
     market: Market
     scrap_store: ScrapStore
     industry: Industry
+    supply: Supply
     policy: Policy
     target: Target
     output: Output
@@ -298,6 +294,10 @@ def validate(config: Mapping) -> Params:
                           f"a list that includes region.code {region.code!r}: this target is for "
                           f"{', '.join(target['regions'])} only; choose target=none or a target for {region.code}")
     industry = _industry(config.get("industry") or {})
+    supply = Supply(_section((config.get("supply") or {}).get("china_share") or {}, ("supply", "china_share")))
+    policy["licences"] = licences(policy["licences"], top["start_year"])
+    stockpile_cfg = (config.get("policy") or {}).get("stockpile") or {}
+    policy["stockpile"] = stockpile(_section(stockpile_cfg, ("policy", "stockpile")))
     return Params(
         **top,
         region=region,
@@ -306,6 +306,7 @@ def validate(config: Mapping) -> Params:
         market=Market(**sections["market"]),
         scrap_store=ScrapStore(**sections["scrap_store"]),
         industry=industry,
+        supply=supply,
         policy=Policy(**{**policy, "supply_shocks": tuple(SupplyShock(*shock) for shock in policy["supply_shocks"])}),
         target=Target(**target),
         output=Output(**out),
@@ -391,3 +392,4 @@ def generic_composition() -> tuple[float, ...]:
     """Element shares of generic sintered NdFeB (the table default), used for pre-consumer swarf."""
     row = next(r for r in table.rows() if r.key == "segments.<segment>.composition")
     return composition(row.key, default(row))
+

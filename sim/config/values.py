@@ -3,6 +3,7 @@ series, distribution, composition, ...) into canonical units, with one-line erro
 
 from __future__ import annotations
 
+import calendar
 import math
 import numbers
 import re
@@ -20,6 +21,10 @@ from .series import AnchorSeries
 from .units import magnitude, parse_quantity
 
 ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
+#: where primary supply comes from, and the forms it comes in: oxide and metal (the primary feed of the
+#: region's metal, alloy and magnet making), magnets, and magnets inside imported products
+ORIGINS = ("china", "rest_of_world")
+FORMS = ("oxide_metal", "magnets", "magnets_in_products")
 GRADES = ("short_loop", "long_loop_only")
 RATE_KEYS = ("collection_rate", "liberation_rate")
 #: knobs of an anchor series beside its `anchors`: a factor on every value, a move in time [yr]
@@ -211,6 +216,12 @@ def parse(row: table.Row, key: str, value) -> Any:
         return _rate_changes(key, value)
     if kind == "supply_shocks":
         return _supply_shocks(key, value)
+    if kind == "licences":
+        return _licences(key, value)
+    if kind == "elements":
+        return _members(key, value, ELEMENTS, "elements")
+    if kind == "date":
+        return date(key, value)
     raise AssertionError(f"unknown kind {kind!r} in the parameter table")
 
 
@@ -278,3 +289,97 @@ def default(row: table.Row):
     if row.kind == "composition":
         return yaml.safe_load("{" + row.default.replace(";", ",") + "}")
     return yaml.safe_load(row.default)
+
+
+def date(key: str, value) -> float:
+    """A month 'YYYY-MM' (its start) or a day 'YYYY-MM-DD' as a time [yr] on the model's calendar of
+    twelve equal months (a monthly step covers exactly one month)."""
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text) if isinstance(text, str) else None
+    expected = "a month 'YYYY-MM' or a day 'YYYY-MM-DD' (quoted in YAML)"
+    if match is None:
+        raise ConfigError(key, value, expected)
+    year, month = int(match.group(1)), int(match.group(2))
+    day = int(match.group(3) or 1)
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ConfigError(key, value, expected)
+    return year + (month - 1) / 12 + (day - 1) / (12 * calendar.monthrange(year, month)[1])
+
+
+def month_end(key: str, value) -> float:
+    """The end [yr] of a month 'YYYY-MM' given as the last month of a period (inclusive), or of a
+    day 'YYYY-MM-DD'."""
+    start = date(key, value)
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    if len(text) == 7:
+        return start + 1 / 12
+    year, month = int(text[:4]), int(text[5:7])
+    return start + 1 / (12 * calendar.monthrange(year, month)[1])
+
+
+def _members(key: str, value, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or any(item not in allowed for item in items):
+        raise ConfigError(key, value, f"a list of {what} among {', '.join(allowed)}")
+    return tuple(dict.fromkeys(items))
+
+
+#: fields of a licence regime: required ones, then optional ones with their defaults
+LICENCE_FIELDS = ("elements", "forms", "from", "approval_share")
+LICENCE_OPTIONAL = {"origin": "china", "to": None, "months": None, "delay": "0 day", "windows": [], "exempt": {}}
+
+
+def _licences(key: str, value) -> tuple:
+    """Export-licence regimes: (origin, elements, forms, start, end, approval_share, delay,
+    windows ((start, end, approval_share), ...), exempt ((form, from), ...)) with times in years."""
+    if not isinstance(value, list):
+        raise ConfigError(key, value, "a list of licence regimes {" + ", ".join(LICENCE_FIELDS) + ", ...}")
+    regimes = []
+    for i, item in enumerate(value):
+        item_key = f"{key}[{i}]"
+        if not isinstance(item, Mapping):
+            raise ConfigError(item_key, item, "a mapping with " + ", ".join(LICENCE_FIELDS))
+        for name in item:
+            if name not in LICENCE_FIELDS and name not in LICENCE_OPTIONAL:
+                raise ConfigError(f"{item_key}.{name}", item[name],
+                                  f"a field of a licence regime ({', '.join([*LICENCE_FIELDS, *LICENCE_OPTIONAL])})")
+        for name in LICENCE_FIELDS:
+            if name not in item:
+                raise ConfigError(f"{item_key}.{name}", None, "a value (a licence regime needs "
+                                                             f"{', '.join(LICENCE_FIELDS)})")
+        fields = {**LICENCE_OPTIONAL, **item}
+        origin = fields["origin"]
+        if origin not in ORIGINS:
+            raise ConfigError(f"{item_key}.origin", origin, f"one of {', '.join(ORIGINS)}")
+        elements = _members(f"{item_key}.elements", fields["elements"], ELEMENTS, "elements")
+        forms = _members(f"{item_key}.forms", fields["forms"], FORMS, "forms")
+        start = date(f"{item_key}.from", fields["from"])
+        if fields["to"] is not None and fields["months"] is not None:
+            raise ConfigError(f"{item_key}.months", fields["months"], "either to or months, not both")
+        end = math.inf
+        if fields["to"] is not None:
+            end = month_end(f"{item_key}.to", fields["to"])
+        elif fields["months"] is not None:
+            end = start + _number(f"{item_key}.months", fields["months"], "a number of months > 0") / 12
+        if end <= start:
+            raise ConfigError(f"{item_key}.{'to' if fields['to'] is not None else 'months'}",
+                              fields["to"] if fields["to"] is not None else fields["months"], "an end after from")
+        approval = _share(f"{item_key}.approval_share", fields["approval_share"])
+        delay = parse_quantity(f"{item_key}.delay", fields["delay"], "yr")
+        if delay < 0:
+            raise ConfigError(f"{item_key}.delay", fields["delay"], "a time >= 0, e.g. '45 day'")
+        windows = []
+        for window_key, window in _events(f"{item_key}.windows", fields["windows"], ("from", "to", "approval_share")):
+            w_start, w_end = date(f"{window_key}.from", window["from"]), month_end(f"{window_key}.to", window["to"])
+            if w_end <= w_start:
+                raise ConfigError(f"{window_key}.to", window["to"], "a month from 'from' on")
+            windows.append((w_start, w_end, _share(f"{window_key}.approval_share", window["approval_share"])))
+        exempt = fields["exempt"]
+        if not isinstance(exempt, Mapping):
+            raise ConfigError(f"{item_key}.exempt", exempt, "a mapping of forms to the date they are exempt from")
+        for form in exempt:
+            if form not in FORMS:
+                raise ConfigError(f"{item_key}.exempt.{form}", exempt[form], f"a form among {', '.join(FORMS)}")
+        regimes.append((origin, elements, forms, start, end, approval, delay, tuple(windows),
+                        tuple((form, date(f"{item_key}.exempt.{form}", d)) for form, d in exempt.items())))
+    return tuple(regimes)

@@ -62,6 +62,11 @@ class PlantNode:
 
 # --- the nodes ---------------------------------------------------------------------------------
 
+CHINA = "china"
+REST_OF_WORLD = "rest_of_world"
+#: the source node of each origin of primary supply (sim.config.values.ORIGINS)
+ORIGIN_NODES = {"china": CHINA, "rest_of_world": REST_OF_WORLD}
+STOCKPILE = "stockpile"
 PRIMARY_SUPPLY = "primary_supply"
 SCRAP_IMPORT = "scrap_import"
 IN_USE = "in_use"
@@ -106,16 +111,22 @@ NODES: tuple[Node | PlantNode, ...] = (
     Node(SCRAP_EXPORT, SINK, "scrap exported", 5, "scrap exported out of the region", loss=True),
     Node(METAL_ALLOY_MAKING, STAGE, "metal and alloy making", 6,
          "separated rare earths made into metal and alloy for magnet making, up to its capacity; a backlog waits"),
-    Node(PRIMARY_SUPPLY, SOURCE, "primary alloy", 6, "primary feed (alloy) of magnet making in the region"),
+    Node(CHINA, SOURCE, "from China", 5, "primary supply from China (every form), under its export licences"),
+    Node(REST_OF_WORLD, SOURCE, "from the rest of the world", 5, "primary supply from outside China (every form)"),
+    Node(STOCKPILE, STORE, "stockpile", 6,
+         "strategic stockpile of heavy rare earths: bought while supply is free, released into magnet "
+         "making when licensed supply falls short"),
+    Node(PRIMARY_SUPPLY, STAGE, "primary oxide and metal", 6,
+         "primary oxide, metal and alloy for magnet making in the region, by origin; passes straight on"),
     Node(MAGNET_MAKING, STAGE, "magnet making in the region", 7,
          "sintered magnets made in the region from recycled inputs first (HPMS powder re-sintered, recycled "
          "alloy), then primary feed; swarf is traded to the scrap store; recycled inputs wait here"),
     Node(BONDED_MAKING, STAGE, "bonded magnet making", 7,
          "bonded and hot-deformed magnets from HPMS powder, for uses other than traction and wind grades; "
          "powder waits here"),
-    Node(MAGNET_IMPORTS, SOURCE, "imported magnets", 7, "magnets imported into the region"),
-    Node(PRODUCT_IMPORTS, SOURCE, "magnets in imported products", 7,
-         "magnets inside products imported into the region"),
+    Node(MAGNET_IMPORTS, STAGE, "imported magnets", 7, "magnets imported into the region, by origin; pass straight on"),
+    Node(PRODUCT_IMPORTS, STAGE, "magnets in imported products", 7,
+         "magnets inside products imported into the region, by origin; pass straight on"),
     Node(PROCESS_LOSS, SINK, "process loss", 8, "losses of plants and magnet making", loss=True),
     Node(RECYCLED_EXPORT, SINK, "recycled material exported", 8,
          "recycled inputs that region-made magnets could not absorb, sold out of the region "
@@ -127,6 +138,9 @@ NODES: tuple[Node | PlantNode, ...] = (
 #: every allowed flow (from, to); a plant template stands for each of its plants. Flows will be
 #: split by element (Nd, Pr, Dy, Tb, ...) as an axis of the ledger's arrays, not as more flows.
 FLOWS: tuple[tuple[str | PlantNode, str | PlantNode], ...] = (
+    *((origin, form) for origin in (CHINA, REST_OF_WORLD)
+      for form in (PRIMARY_SUPPLY, MAGNET_IMPORTS, PRODUCT_IMPORTS, STOCKPILE)),
+    (STOCKPILE, MAGNET_MAKING),  # heavy rare earths released into magnet making
     (PRIMARY_SUPPLY, MAGNET_MAKING),
     (MAGNET_MAKING, MARKET),  # region-made sintered magnets
     (BONDED_MAKING, MARKET),  # region-made bonded magnets

@@ -7,6 +7,7 @@ not depend on the step length. Lots are masses [kg] by origin slot and element (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,8 +159,9 @@ class MagnetMaking:
         """Magnets the plant can make in one step of `year` [kg]."""
         return self.per_step[year - self.first_year]
 
-    def make(self, t: float, magnets: float, primary_availability: float = 1.0) -> Made:
-        """Make up to `magnets` kg at time t [yr]; primary feed is delivered at `primary_availability`."""
+    def make(self, t: float, magnets: float, primary: Callable[[float], float] | None = None) -> Made:
+        """Make up to `magnets` kg at time t [yr]; `primary` gives the primary feed that arrives [kg]
+        for the feed asked [kg] (sim.model.supply.PrimarySupply.feed); all of it when None."""
         self.powder.release(t)
         self.alloy.release(t)
         none = np.zeros_like(self.powder.ready)
@@ -173,7 +175,8 @@ class MagnetMaking:
         whole = self.powder.take(external)
         ree = self.alloy.take(external - whole.sum())
         recycled_feed = whole + ree
-        primary_feed = (external - recycled_feed.sum()) * primary_availability
+        asked = external - recycled_feed.sum()
+        primary_feed = asked if primary is None else primary(asked)
         external = recycled_feed.sum() + primary_feed
         # every kg of external feed splits alike into magnets, traded swarf and loss
         to_magnets = magnet_yield / (1.0 - swarf_share * self.in_house_share)

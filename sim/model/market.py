@@ -25,6 +25,7 @@ from ..config.values import ELEMENTS
 from . import lots
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
+from .supply import PrimarySupply
 
 
 @dataclass
@@ -64,7 +65,7 @@ class WholeUnits:
 class Market:
     name = MARKET
 
-    def __init__(self, params: Params, whole_units: bool):
+    def __init__(self, params: Params, whole_units: bool, supply: PrimarySupply):
         first, last = params.history_start, params.end_year
         self.first_year = first
         self.start_year = params.start_year
@@ -77,6 +78,7 @@ class Market:
         self.product_share = np.hstack([products, np.zeros((products.shape[0], 1))])  # other uses: bought
         self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
         self.policy = params.policy
+        self.supply = supply
         self.whole_units = whole_units
         self.wanted = WholeUnits(len(params.segments))  # units demanded
         self.served = WholeUnits(len(params.segments))  # units served while supply is short
@@ -92,20 +94,22 @@ class Market:
             units = self.wanted.take(units)
         wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         demand = wanted.sum()
-        # history is observed placement: shocks act from the start of the study period only
-        availability = self.policy.primary_availability(t) if year >= self.start_year else 1.0
+        # primary supply by form and origin under the licence regimes (none act on history)
+        supply = self.supply
+        supply.begin(year, t, wanted)
         bought = wanted * (1.0 - self.product_share[row])  # bought as magnets, not in products
         bonded_made, bonded_loss = bonded.make(t, year, bought[~self.in_scope].sum())
         sintered = min(making.capacity(year), bought.sum() - bonded_made.sum())
-        made = making.make(t, sintered, availability)
-        imported = (bought.sum() - bonded_made.sum() - sintered) * availability
-        in_products = (demand - bought.sum()) * availability
+        made = making.make(t, sintered, supply.feed(year, t, bought))
+        imported = (bought.sum() - bonded_made.sum() - sintered) * supply.share(year, t, "magnets", bought)
+        in_products = (demand - bought.sum()) * supply.share(year, t, "magnets_in_products", wanted - bought)
+        limited = supply.limited
         supplied = bonded_made.sum() + made.total + imported + in_products
-        served = supplied / demand if demand > 0 and availability < 1.0 else 1.0
+        served = supplied / demand if demand > 0 and limited else 1.0
         delivered, placed_units = wanted * served, units * served
         held_before = self.held
-        if self.whole_units and (availability < 1.0 or self.held > 0):
-            if availability < 1.0:
+        if self.whole_units and (limited or self.held > 0):
+            if limited:
                 placed_units = self.served.take(placed_units)
             delivered = np.append(placed_units * self.kg_per_unit, delivered[-1])
             # imports make up the rounding to whole units; region-made primary magnets that whole
@@ -120,7 +124,7 @@ class Market:
         # bonded magnets go to the uses that take them, sintered recycled magnets to any use; short
         # of primary supply (expected mode), recycled magnets are placed first and primary ones
         # share out the rest, so no recycled magnet is counted as primary
-        short = availability < 1.0 and not self.whole_units and demand > 0
+        short = limited and not self.whole_units and demand > 0
         bought = (wanted if short else delivered) * (1.0 - self.product_share[row])
         to_bonded = _pro_rata(np.where(self.in_scope, 0.0, bought), bonded_made.sum())
         to_sintered = allocate(bought - to_bonded, float(made.recycled.sum()), self.in_scope,

@@ -16,7 +16,7 @@ import simpy
 
 from ..config.parameters import Params
 from ..config.series import by_year
-from ..config.values import ELEMENTS
+from ..config.values import ELEMENTS, ORIGINS
 from . import lots
 from .graph import (
     BONDED_MAKING,
@@ -28,6 +28,7 @@ from .graph import (
     MAGNET_MAKING,
     MARKET,
     METAL_ALLOY_MAKING,
+    ORIGIN_NODES,
     OTHER_USES,
     PRIMARY_SUPPLY,
     PROCESS_LOSS,
@@ -37,6 +38,7 @@ from .graph import (
     SCRAP_IMPORT,
     SCRAP_STORE,
     SHREDDER_LOSS,
+    STOCKPILE,
     UNCOLLECTED,
     FlowGraph,
     flow_graph,
@@ -48,6 +50,7 @@ from .market import Market
 from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant
 from .random_streams import stream
 from .scrap_store import ScrapStore
+from .supply import Entry, PrimarySupply
 from .treatment import Collection, Dismantling
 
 #: elements whose recycled content is reported one by one
@@ -92,7 +95,8 @@ class Simulation:
         self.graph = flow_graph(params)
         self.ledger = Ledger(self.graph, params.start_year, self.n_years, n_slots)
         self.trace: list[Campaign] | None = [] if trace else None
-        self.market = Market(params, whole_units=stochastic)
+        self.supply = PrimarySupply(params)
+        self.market = Market(params, whole_units=stochastic, supply=self.supply)
         self.in_use = InUse(params, self.n_steps, rng("lifetimes"))
         self.end_of_life = EndOfLife(params, self.n_steps, rng("hoarding"))
         self.collection = Collection(params, rng("collection"))
@@ -113,11 +117,14 @@ class Simulation:
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.nodes = [self.in_use, self.end_of_life, self.collection, self.dismantling, self.store,
                       *self.hpms, *self.long_loop, self.metal_alloy_making, self.magnet_making,
-                      self.bonded_making, self.market]
+                      self.bonded_making, self.market, self.supply.stockpile,
+                      *(Entry(name, n_slots) for name in (PRIMARY_SUPPLY, MAGNET_IMPORTS, PRODUCT_IMPORTS))]
         self.stocks = {n.name: np.zeros((self.n_years + 1, n_slots)) for n in self.nodes}
         self.element_stocks = {n.name: np.zeros((self.n_years + 1, len(ELEMENTS))) for n in self.nodes}
         self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage", "in_house_swarf")}
         self.metrics["demand_elements"] = np.zeros((self.n_years, len(ELEMENTS)))
+        for element in lots.HEAVY_RARE_EARTHS:  # the stockpile's heavy rare earths at the end of the year
+            self.metrics[f"stockpile:{element}"] = np.zeros(self.n_years)
         self.metrics["capacity:magnet_making"] = np.array(
             [self.magnet_making.capacity(y) * spy for y in params.years], dtype=float)
         for plant in (*self.hpms, *self.long_loop):
@@ -206,7 +213,7 @@ class Simulation:
         self.metrics["shortage"][row] += delivery.shortage
         self.metrics["in_house_swarf"][row] += made.in_house_swarf
         self.metrics["demand_elements"][row] += delivery.demand_elements
-        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, made.primary_part(made.primary_feed), "primary")
+        self._record_origins(year, delivery)
         ledger.move(year, MAGNET_MAKING, MARKET, made.recycled)
         ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary_part(made.primary), "primary")
         ledger.move(year, MAGNET_MAKING, PROCESS_LOSS, made.loss)
@@ -218,6 +225,31 @@ class Simulation:
             lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
             ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
             ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
+
+    def _record_origins(self, year: int, delivery) -> None:
+        """Primary supply from each origin into the form it arrives in [kg by element], the
+        stockpile's purchases and releases; every entry node passes on what it receives."""
+        ledger, supply, made, row = self.ledger, self.supply, delivery.made, year - self.params.start_year
+        feed = made.primary_part(made.primary_feed)
+        # the stockpile gives at most the feed's own Dy and Tb (its composition is set by the
+        # market after making); what the feed did not take stays in the stockpile
+        released = np.minimum(supply.released, feed)
+        supply.stockpile.held += supply.released - released
+        from_primary = feed - released
+        arrivals = {
+            PRIMARY_SUPPLY: np.outer(supply.origin_shares(supply.feed_origins), from_primary),
+            MAGNET_IMPORTS: supply.by_origin("magnets", delivery.imported_magnets),
+            PRODUCT_IMPORTS: supply.by_origin("magnets_in_products", delivery.imported_products),
+            STOCKPILE: supply.bought,
+        }
+        for node, by_origin in arrivals.items():  # [origin, element]
+            for i, origin in enumerate(ORIGINS):
+                ledger.move_mass(year, ORIGIN_NODES[origin], node, by_origin[i], "primary")
+        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, from_primary, "primary")
+        ledger.move_mass(year, STOCKPILE, MAGNET_MAKING, released, "primary")
+        held = supply.stockpile.element_stock()
+        for element in lots.HEAVY_RARE_EARTHS:
+            self.metrics[f"stockpile:{element}"][row] = held[ELEMENTS.index(element)]
 
     def _deposit(self, year: int, lot: np.ndarray) -> None:
         exported = self.store.deposit(year, lot)

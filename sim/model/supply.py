@@ -1,0 +1,235 @@
+"""Primary supply by origin (China, rest of world) and form under export-licence regimes, and node
+`stockpile`: a strategic store of heavy rare earths that fills while supply is free and releases
+into the region's magnet making when licensed supply falls short.
+
+A regime's approvals arrive `delay` after the application, so the share of what is asked that
+arrives at time tau is: 1 before the regime; 0 until the first approvals (start + delay); then the
+approval share in force at tau - delay (a window's share inside a window); 1 from the regime's end,
+and 1 for a form from the date it is exempt. A step gets this share averaged over its interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.parameters import Params
+from ..config.series import by_year
+from ..config.supply import Licence
+from ..config.values import ELEMENTS, FORMS, ORIGINS
+from . import lots
+from .graph import STOCKPILE
+
+
+def instant_share(licence: Licence, form: str, tau: float) -> float:
+    """Share of what is asked of a controlled lot of `form` that arrives at time tau [yr]."""
+    if form not in licence.forms or any(f == form and tau >= since for f, since in licence.exempt):
+        return 1.0
+    if tau < licence.start or tau >= licence.end:
+        return 1.0
+    if tau < licence.start + licence.delay:
+        return 0.0  # applications wait for their first approvals
+    applied = tau - licence.delay
+    for start, end, share in licence.windows:
+        if start <= applied < end:
+            return share
+    return licence.approval_share
+
+
+def step_share(licence: Licence, form: str, t0: float, t1: float) -> float:
+    """instant_share averaged over [t0, t1): exact, since the share is constant between the dates
+    at which the regime, its delay, its windows and its exemptions change."""
+    dates = [licence.start, licence.end, licence.start + licence.delay, *(since for _, since in licence.exempt)]
+    dates += [d + licence.delay for start, end, _ in licence.windows for d in (start, end)]
+    points = sorted({t0, t1, *(d for d in dates if t0 < d < t1)})
+    total = sum((b - a) * instant_share(licence, form, (a + b) / 2) for a, b in zip(points, points[1:]))
+    return total / (t1 - t0)
+
+
+def controls(licence: Licence, composition: np.ndarray) -> np.ndarray:
+    """Whether the regime controls lots of each composition [slot, element]: a lot is controlled if
+    it contains any of the regime's elements (so a Dy- and Tb-free magnet is not)."""
+    columns = [ELEMENTS.index(e) for e in licence.elements]
+    return composition[:, columns].sum(axis=1) > 0
+
+
+class PrimarySupply:
+    """What the region's primary requests receive, step by step, and from which origin.
+
+    `share(year, t, form, asked)` gives the share of `asked` [kg by destination slot] that arrives
+    in the step from t; `by_origin(form, lot)` splits what finally arrived into origins (in the same
+    proportions); `feed(...)` is the primary feed of magnet making, topped up from the stockpile.
+    """
+
+    def __init__(self, params: Params):
+        first, last = params.history_start, params.end_year
+        self.first_year, self.start_year = first, params.start_year
+        self.step = 1.0 / params.steps_per_year
+        self.china = by_year([params.supply.china_share[f] for f in FORMS], first, last)  # [year row, form]
+        self.licences = params.policy.licences
+        self.shocks = params.policy.supply_shocks
+        self.composition = lots.composition(params)  # [slot, element]
+        self.controlled = [controls(licence, self.composition) for licence in self.licences]
+        self.stockpile = Stockpile(params)
+        self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, slot] asked x share, this step
+        self.limited = False  # whether any request of this step was cut
+
+    def begin(self, year: int, t: float, demand: np.ndarray) -> None:
+        """Start a step: forget the last one's requests; buy into the stockpile while supply is free."""
+        self.arrived = {}
+        self.limited = False
+        self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
+        self.demand = demand @ self.composition  # the step's demand by element [kg]
+        if year < self.start_year:
+            return
+        free = all(self._origin_share(licence_index, "oxide_metal", t) == 1.0
+                   for licence_index in range(len(self.licences))) and self._shock(t) == 1.0
+        if free:
+            kg = self.stockpile.fill(t, self.demand, self.step)
+            c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
+            self.bought = np.outer([c, 1.0 - c], kg)
+
+    def _origin_share(self, index: int, form: str, t: float) -> float:
+        return step_share(self.licences[index], form, t, t + self.step)
+
+    def _shock(self, t: float) -> float:
+        share = 1.0
+        for shock in self.shocks:  # a cut of all primary supply, every origin and form
+            overlap = min(shock.end, t + self.step) - max(shock.start, t)
+            if overlap > 0:
+                share -= (1.0 - shock.availability) * overlap / self.step
+        return share
+
+    def share(self, year: int, t: float, form: str, asked: np.ndarray) -> float:
+        """Share of `asked` [kg by slot] of `form` that arrives in the step from t. History (before
+        start_year) is observed placement: nothing limits it."""
+        asked = np.asarray(asked, dtype=float)
+        if year < self.start_year:
+            self.arrived[form] = np.zeros((len(ORIGINS), asked.shape[0]))
+            return 1.0
+        c = self.china[year - self.first_year, FORMS.index(form)]
+        by_origin = np.outer([c, 1.0 - c], np.ones_like(asked))  # [origin, slot]
+        for index, licence in enumerate(self.licences):
+            cut = self._origin_share(index, form, t)
+            if cut < 1.0:
+                row = ORIGINS.index(licence.origin)
+                by_origin[row] *= np.where(self.controlled[index], cut, 1.0)
+        by_origin *= self._shock(t)
+        self.arrived[form] = by_origin * asked
+        total = asked.sum()
+        got = float(self.arrived[form].sum() / total) if total > 0 else float(by_origin.sum(axis=0).min())
+        self.limited = self.limited or got < 1.0 - 1e-12
+        return got
+
+    def origin_shares(self, kg_by_origin: np.ndarray) -> np.ndarray:
+        """Shares of the origins in `kg_by_origin` (China's alone when there is nothing)."""
+        total = kg_by_origin.sum()
+        return kg_by_origin / total if total > 0 else np.array([1.0, 0.0])
+
+    def by_origin(self, form: str, lot: np.ndarray) -> np.ndarray:
+        """What finally arrived of `form` (a lot [kg by destination slot and element]) by origin
+        [origin, element], in the proportions of this step's share: per destination slot when the
+        share was asked by slot, for the whole lot otherwise."""
+        arrived = self.arrived.get(form)
+        total = lot.sum(axis=0)
+        if arrived is None or arrived.sum() <= 0:
+            return np.vstack([total, np.zeros_like(total)])
+        if arrived.shape[1] == lot.shape[0]:
+            china = (lot * lots.share_of(arrived[0], arrived.sum(axis=0))[:, None]).sum(axis=0)
+        else:
+            china = total * (arrived[0].sum() / arrived.sum())
+        return np.vstack([china, total - china])
+
+    def feed(self, year: int, t: float, asked: np.ndarray):
+        """The primary feed of magnet making for this step: a function of the feed it asks for [kg]
+        giving the feed that arrives [kg], licensed primary first, then Dy/Tb from the stockpile
+        (with the rest of the elements, which are not controlled, from primary). `asked` [kg by
+        slot] weights the feed's composition by the magnets made for each destination."""
+        weights = np.asarray(asked, dtype=float)
+        self.released = np.zeros(len(ELEMENTS))
+        self.covered = 0.0
+
+        self.feed_origins = np.zeros(len(ORIGINS))  # kg of the primary part of the feed by origin
+
+        def arrive(requested: float) -> float:
+            got = self.share(year, t, "oxide_metal", weights)
+            licensed = requested * got
+            missing = requested - licensed
+            mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
+            if missing > 0 and year >= self.start_year:
+                self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
+            # the stockpile gives the short elements of the covered feed; the rest of it is not
+            # controlled and comes from both origins at their shares
+            c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
+            rest = self.covered * mix - self.released
+            licensed_by_origin = self.arrived["oxide_metal"].sum(axis=1)
+            self.feed_origins = (licensed * self.origin_shares(licensed_by_origin)
+                                 + rest.sum() * np.array([c, 1.0 - c]))
+            return licensed + self.covered
+
+        return arrive
+
+    def _short_elements(self, t: float) -> tuple[str, ...]:
+        """Elements whose licensed supply is cut this step (every element under a general shock)."""
+        if self._shock(t) < 1.0:
+            return ELEMENTS
+        return tuple(dict.fromkeys(e for i, licence in enumerate(self.licences)
+                                   if self._origin_share(i, "oxide_metal", t) < 1.0 for e in licence.elements))
+
+
+class Stockpile:
+    """Node `stockpile`: kg of each of ELEMENTS held (only the stockpile's elements are ever held)."""
+
+    name = STOCKPILE
+
+    def __init__(self, params: Params):
+        spec = params.policy.stockpile
+        self.size_months = spec.size_months
+        self.fill_from = spec.fill_from
+        self.fill_months = spec.fill_months
+        self.holds = np.array([e in spec.elements for e in ELEMENTS])
+        self.held = np.zeros(len(ELEMENTS))
+        self.n_slots = lots.n_slots(params)
+
+    def fill(self, t: float, demand: np.ndarray, step: float) -> np.ndarray:
+        """Buy for the step from t [kg by element]: towards size_months of the step's demand
+        `demand` [kg by element], at most 1/fill_months of that size a month."""
+        if self.size_months <= 0 or t < self.fill_from - 1e-9:
+            return np.zeros(len(ELEMENTS))
+        monthly = demand / (12.0 * step)
+        target = np.where(self.holds, self.size_months * monthly, 0.0)
+        bought = np.minimum(np.maximum(target - self.held, 0.0), target / self.fill_months * 12.0 * step)
+        self.held = self.held + bought
+        return bought
+
+    def release(self, missing: float, mix: np.ndarray, short: tuple[str, ...]) -> tuple[float, np.ndarray]:
+        """Feed [kg] of composition `mix` the stockpile makes possible when `missing` kg of feed did
+        not arrive because the `short` elements are cut, and the elements released [kg]. The feed
+        needs every short element it contains; one the stockpile does not hold stops it."""
+        needed = [ELEMENTS.index(e) for e in short if mix[ELEMENTS.index(e)] > 0]
+        if not needed or any(not self.holds[i] for i in needed):
+            return 0.0, np.zeros(len(ELEMENTS))
+        covered = min(missing, min(self.held[i] / mix[i] for i in needed))
+        released = np.zeros(len(ELEMENTS))
+        released[needed] = covered * mix[needed]
+        self.held = self.held - released
+        return covered, released
+
+    def stock(self) -> np.ndarray:
+        return lots.in_all(float(self.held.sum()), np.zeros(self.n_slots))
+
+    def element_stock(self) -> np.ndarray:
+        return self.held.copy()
+
+
+class Entry:
+    """A stage where primary supply of one form enters the region from its origins; it holds nothing."""
+
+    def __init__(self, name: str, n_slots: int):
+        self.name = name
+        self.n_slots = n_slots
+
+    def stock(self) -> np.ndarray:
+        return np.zeros(self.n_slots)
+
+    def element_stock(self) -> np.ndarray:
+        return np.zeros(len(ELEMENTS))

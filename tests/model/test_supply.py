@@ -1,0 +1,158 @@
+"""Primary supply under licence regimes and the stockpile, against hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.config.supply import Licence
+from sim.config.values import ELEMENTS
+from sim.model import graph as g
+from sim.model.supply import PrimarySupply, controls, step_share
+from sim.model.supply import Stockpile as StockpileNode
+
+MONTH = 1 / 12
+DY, TB = ELEMENTS.index("Dy"), ELEMENTS.index("Tb")
+
+
+def regime(**fields) -> Licence:
+    base = dict(origin="china", elements=("Dy", "Tb"), forms=("magnets",), start=2025 + 3 * MONTH,
+                end=2026.0, approval_share=0.5, delay=MONTH, windows=((2025 + 4 * MONTH, 2025 + 6 * MONTH, 0.1),),
+                exempt=())
+    return Licence(**{**base, **fields})
+
+
+def monthly(licence: Licence, form: str = "magnets", year: int = 2025) -> list[float]:
+    return [step_share(licence, form, year + m * MONTH, year + (m + 1) * MONTH) for m in range(12)]
+
+
+def test_approval_share_delay_and_window_by_hand():
+    # from April, approvals arrive a month after the application: April waits; May gets April's
+    # approvals (0.5); June and July those of the May-June window (0.1); the regime ends with 2025
+    shares = monthly(regime())
+    assert shares == pytest.approx([1, 1, 1, 0, 0.5, 0.1, 0.1, 0.5, 0.5, 0.5, 0.5, 0.5])
+    assert monthly(regime(), year=2026) == pytest.approx([1] * 12)
+    assert monthly(regime(), form="oxide_metal") == pytest.approx([1] * 12)  # not a form it controls
+
+
+def test_a_step_averages_the_share_over_its_interval():
+    # half a month of delay: April is half waiting (0), half April's approvals (0.5); May is half
+    # April's approvals and half the window's (0.1)
+    shares = monthly(regime(delay=MONTH / 2))
+    assert shares[3] == pytest.approx(0.25)
+    assert shares[4] == pytest.approx(0.3)
+    # the same regime on half-month steps averages to the monthly values
+    halves = [step_share(regime(delay=MONTH / 2), "magnets", 2025 + k * MONTH / 2, 2025 + (k + 1) * MONTH / 2)
+              for k in range(24)]
+    assert [(a + b) / 2 for a, b in zip(halves[::2], halves[1::2])] == pytest.approx(shares)
+
+
+def test_exemption_from_a_date_within_a_month():
+    # magnets in products exempt from 16 September (day 16 of 30): half of September is exempt
+    licence = regime(forms=("magnets", "magnets_in_products"),
+                     exempt=(("magnets_in_products", 2025 + 8 * MONTH + 15 / 30 * MONTH),))
+    products, magnets = monthly(licence, "magnets_in_products"), monthly(licence, "magnets")
+    assert products[:8] == pytest.approx(magnets[:8])
+    assert products[8] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
+    assert products[9:] == pytest.approx([1, 1, 1])
+    assert magnets[8:] == pytest.approx([0.5] * 4)
+
+
+def test_a_lot_is_controlled_if_it_contains_a_controlled_element():
+    composition = np.array([[0.3, 0.0, 0.0, 0.0, 0.01, 0.69],  # Dy- and Tb-free
+                            [0.28, 0.0, 0.02, 0.0, 0.01, 0.69],  # Dy
+                            [0.29, 0.0, 0.0, 0.003, 0.01, 0.697]])  # Tb only
+    assert controls(regime(), composition).tolist() == [False, True, True]
+    assert controls(regime(elements=("Dy",)), composition).tolist() == [False, True, False]
+
+
+def one_segment(composition: str, *policy: str) -> sim.Params:
+    """One EV segment of 100 units a month at 1 kg, every magnet imported."""
+    return sim.parameters(sim.load_config([
+        "plants=none", "industry.magnet_making.capacity=0 t/yr", "industry.bonded_making.capacity=0 t/yr",
+        "~segments", "+segments={ev: {placed_on_market: 1200, magnet_per_unit: 1 kg, "
+        "lifetime: {distribution: fixed, mean: 10 yr}, collection_rate: 0.5, liberation_rate: 0.5, "
+        f"composition: {composition}}}}}", "supply.china_share.magnets=0.8", *policy]))
+
+
+LICENCE = ("policy.licences=[{elements: [Dy, Tb], forms: [magnets], from: '2025-04', to: '2025-12', "
+           "approval_share: 0.5, delay: 1 month, windows: [{from: '2025-05', to: '2025-06', approval_share: 0.1}]}]")
+
+
+def test_supply_of_a_controlled_and_an_uncontrolled_lot_on_one_segment():
+    asked = np.array([100.0, 0.0])  # kg for the segment, none for other uses
+    dy = PrimarySupply(one_segment("{Nd: 0.3, Dy: 0.02, B: 0.01, FeCo: 0.67}", LICENCE))
+    free = PrimarySupply(one_segment("{Nd: 0.32, B: 0.01, FeCo: 0.67}", LICENCE))
+    june = 2025 + 5 * MONTH
+    dy.begin(2025, june, asked)
+    # China's 80 % at the window's 0.1 plus the rest of the world's 20 %
+    assert dy.share(2025, june, "magnets", asked) == pytest.approx(0.2 + 0.8 * 0.1)
+    by_origin = dy.by_origin("magnets", np.array([28.0, 0.0])[:, None] * dy.composition)  # 28 kg arrived
+    assert by_origin.sum(axis=1) == pytest.approx([8.0, 20.0])
+    assert by_origin[:, DY] == pytest.approx([8.0 * 0.02, 20.0 * 0.02])
+    assert free.share(2025, june, "magnets", asked) == 1.0  # a Dy- and Tb-free magnet is not controlled
+    assert dy.share(2024, 2024 + 5 * MONTH, "magnets", asked) == 1.0  # before start_year: history
+
+
+def test_licensed_imports_and_the_shortage_on_one_segment():
+    run = sim.run(one_segment("{Nd: 0.3, Dy: 0.02, B: 0.01, FeCo: 0.67}", LICENCE, "output.figures=false"))
+    k = run.kpis.set_index("year")
+    # 100 kg a month; China's 80 kg get 1 - 0 (Jan-Mar), 0 (Apr), 0.5 (May), 0.1 (Jun, Jul), 0.5 (Aug-Dec)
+    china = 80 * (3 + 0 + 0.5 + 0.1 + 0.1 + 0.5 * 5)
+    assert k.at[2025, "shortage_t"] * 1e3 == pytest.approx(1200 - 240 - china)
+    assert k.at[2026, "shortage_t"] == 0
+    flows = run.flows[run.flows["year"] == 2025].groupby(["from_node", "to_node"])["mass_t"].sum() * 1e3
+    assert flows["china", "magnet_imports"] == pytest.approx(china)
+    assert flows["rest_of_world", "magnet_imports"] == pytest.approx(240)
+    assert k.at[2025, "dy_supply_china_t"] * 1e3 == pytest.approx(0.02 * china)
+    assert k.at[2025, "self_sufficiency_Dy"] == pytest.approx(0.02 * 240 / (0.02 * 1200))
+
+
+def stockpile(elements: str = "[Dy, Tb]") -> StockpileNode:
+    """A stockpile of two months of demand, bought over four months from January 2025."""
+    return StockpileNode(one_segment("{Nd: 0.3, Dy: 0.02, B: 0.01, FeCo: 0.67}", "policy.stockpile.size_months=2",
+                                     "policy.stockpile.fill_months=4", f"policy.stockpile.elements={elements}"))
+
+
+def test_stockpile_fills_by_hand():
+    node = stockpile()
+    demand = np.zeros(len(ELEMENTS))
+    demand[DY] = 120.0  # kg a month, monthly steps
+    # target 2 months = 240 kg, bought over 4 months: 60 kg a month until full
+    held = [node.fill(2025 + m * MONTH, demand, MONTH)[DY] for m in range(6)]
+    assert held == pytest.approx([60, 60, 60, 60, 0, 0])
+    assert node.element_stock()[DY] == pytest.approx(240)
+    assert node.stock().sum() == pytest.approx(240)  # mass = the elements it holds
+    assert node.fill(2024.5, demand, MONTH).sum() == 0  # before fill_from
+
+
+def test_stockpile_releases_by_hand():
+    node = stockpile()
+    node.held[DY], node.held[TB] = 240.0, 10.0
+    mix = np.zeros(len(ELEMENTS))
+    mix[[DY, TB]] = 0.05, 0.01
+    # 1000 kg of feed missing: Dy would allow 4800 kg, Tb 1000 kg
+    covered, released = node.release(1000.0, mix, ("Dy", "Tb"))
+    assert covered == pytest.approx(1000)
+    assert released[DY] == pytest.approx(50) and released[TB] == pytest.approx(10)
+    assert node.held[DY] == pytest.approx(190) and node.held[TB] == pytest.approx(0)
+    # no Tb left: the feed needs Tb, so nothing more is released
+    assert node.release(1000.0, mix, ("Dy", "Tb"))[0] == 0
+    # only Dy short: Dy alone is released
+    covered, released = node.release(1000.0, mix, ("Dy",))
+    assert covered == pytest.approx(1000) and released[TB] == 0 and released[DY] == pytest.approx(50)
+    # a general shock cuts Nd too, which the stockpile does not hold
+    assert node.release(1000.0, mix, ELEMENTS)[0] == 0
+
+
+def test_the_stockpile_node_balances_in_a_run():
+    run = sim.run(sim.load_config(["policy=stockpile", "output.figures=false"]))
+    flows = run.flows.groupby(["year", "from_node", "to_node"])["mass_t"].sum()
+    stock = run.stocks[run.stocks["node"] == g.STOCKPILE].groupby("year")["mass_t"].sum()
+    years = sorted(run.kpis["year"])
+    bought = np.array([sum(flows.get((y, o, g.STOCKPILE), 0.0) for o in (g.CHINA, g.REST_OF_WORLD)) for y in years])
+    released = np.array([flows.get((y, g.STOCKPILE, g.MAGNET_MAKING), 0.0) for y in years])
+    assert released[years.index(2028)] > 0 and released[years.index(2027)] == 0
+    closing = np.cumsum(bought - released)
+    np.testing.assert_allclose(stock.reindex(years).to_numpy(), closing, rtol=1e-9, atol=1e-9)
