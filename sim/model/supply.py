@@ -70,7 +70,7 @@ class PrimarySupply:
         self.composition = lots.composition(params)  # [slot, element]
         self.controlled = [controls(licence, self.composition) for licence in self.licences]
         self.stockpile = Stockpile(params)
-        self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, slot] asked x share, this step
+        self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, item] asked x share, this step
         self.limited = False  # whether any request of this step was cut
 
     def begin(self, year: int, t: float, demand: np.ndarray) -> None:
@@ -99,20 +99,23 @@ class PrimarySupply:
                 share -= (1.0 - shock.availability) * overlap / self.step
         return share
 
-    def share(self, year: int, t: float, form: str, asked: np.ndarray) -> float:
-        """Share of `asked` [kg by slot] of `form` that arrives in the step from t. History (before
-        start_year) is observed placement: nothing limits it."""
+    def share(self, year: int, t: float, form: str, asked: np.ndarray, composition: np.ndarray | None = None) -> float:
+        """Share of `asked` [kg per item] of `form` that arrives in the step from t; items are the
+        destination slots (of their compositions) unless `composition` [item, element] says what
+        each item is made of (e.g. a grade of a slot). History (before start_year) is observed
+        placement: nothing limits it."""
         asked = np.asarray(asked, dtype=float)
         if year < self.start_year:
-            self.arrived[form] = np.zeros((len(ORIGINS), asked.shape[0]))
+            self.arrived[form] = np.vstack([asked, np.zeros_like(asked)])
             return 1.0
         c = self.china[year - self.first_year, FORMS.index(form)]
-        by_origin = np.outer([c, 1.0 - c], np.ones_like(asked))  # [origin, slot]
+        by_origin = np.outer([c, 1.0 - c], np.ones_like(asked))  # [origin, item]
         for index, licence in enumerate(self.licences):
             cut = self._origin_share(index, form, t)
             if cut < 1.0:
                 row = ORIGINS.index(licence.origin)
-                by_origin[row] *= np.where(self.controlled[index], cut, 1.0)
+                controlled = self.controlled[index] if composition is None else controls(licence, composition)
+                by_origin[row] *= np.where(controlled, cut, 1.0)
         by_origin *= self._shock(t)
         self.arrived[form] = by_origin * asked
         total = asked.sum()

@@ -39,8 +39,8 @@ def test_every_group_has_the_options_the_issue_names():
     names = {group: {o for g, o in OPTIONS if g == group} for group in GROUPS}
     assert "eu" in names["region"]
     assert {"eu_announced"} < names["plants"]  # and at least one alternative build-out
-    assert {"baseline", "elv_motor_removal", "weee_65", "scrap_export_ban", "licence_shock",
-            "magnet_mandate"} <= names["policy"]
+    assert {"baseline", "elv_motor_removal", "weee_65", "scrap_export_ban", "licence_2025", "heavy_ree_embargo",
+            "stockpile", "magnet_mandate"} <= names["policy"]
     assert "crma_2030" in names["target"]
 
 
@@ -67,12 +67,34 @@ def test_scrap_export_ban_stops_exports_and_raises_recycled_content(baseline):
     assert policy.at[2030, "recycled_content"] > baseline.at[2030, "recycled_content"]
 
 
-def test_licence_shock_raises_shortage_and_recycled_share_during_the_shock(baseline):
-    policy = kpis("policy=licence_shock")
+def test_heavy_ree_embargo_cuts_china_s_controlled_magnets_and_feed_for_six_months(baseline):
+    policy = kpis("policy=heavy_ree_embargo")
     assert (baseline["shortage_t"] == 0).all()
-    assert policy.at[2028, "shortage_t"] > 0.3 * policy.at[2028, "demand_t"]
-    assert policy.at[2028, "recycled_content"] > baseline.at[2028, "recycled_content"]
-    assert policy.loc[[2027, 2030], "shortage_t"].eq(0).all()
+    # every EU segment's magnets hold Dy or Tb, so half of 2028 loses China's 90 % of imported
+    # magnets and its 70 % of the primary feed of region-made magnets; products are exempt
+    primary_made = baseline.at[2028, "region_made_t"] - baseline.at[2028, "recycled_output_t"]
+    expected = 0.5 * (0.9 * baseline.at[2028, "imported_magnets_t"] + 0.7 * primary_made)
+    assert policy.at[2028, "shortage_t"] == pytest.approx(expected, rel=1e-6)
+    assert policy.at[2028, "imported_products_t"] == pytest.approx(baseline.at[2028, "imported_products_t"])
+    assert policy.loc[[2027, 2029], "shortage_t"].eq(0).all()
+    assert policy.at[2028, "dy_supply_china_t"] < 0.7 * baseline.at[2028, "dy_supply_china_t"]
+
+
+def test_stockpile_covers_the_region_made_magnets_in_the_embargo(baseline):
+    policy = kpis("policy=stockpile")
+    # three months of Dy and Tb demand, filled by 2027, cover the feed of region-made magnets:
+    # only imported magnets remain short
+    assert policy.at[2027, "stockpile_cover_months_Dy"] == pytest.approx(3.0)
+    assert policy.at[2027, "stockpile_cover_months_Tb"] == pytest.approx(3.0)
+    assert policy.at[2028, "shortage_t"] == pytest.approx(0.45 * baseline.at[2028, "imported_magnets_t"], rel=1e-6)
+    assert policy.at[2028, "stockpile_cover_months_Dy"] < 3.0
+    assert policy.loc[[2027, 2029], "shortage_t"].eq(0).all()
+
+
+def test_licence_2025_is_short_in_2025_only(baseline):
+    policy = kpis("policy=licence_2025")
+    assert policy.at[2025, "shortage_t"] > 0.05 * policy.at[2025, "demand_t"]
+    assert policy.loc[2026:, "shortage_t"].eq(0).all()
 
 
 def test_magnet_mandate_sends_recycled_magnets_to_the_target_scope(baseline):

@@ -195,6 +195,41 @@ case("supply shock availability above 1", "policy.supply_shocks[0].availability"
 case("supply shock missing end", "policy.supply_shocks[0]", "policy.supply_shocks=[{start: 2030, availability: 0.5}]")
 case("supply shock start infinite", "policy.supply_shocks[0].start",
      "policy.supply_shocks=[{start: -inf, end: 2031, availability: 0.5}]")
+EMBARGO = "{elements: [Dy, Tb], forms: [magnets], from: '2028-01', months: 6, approval_share: 0}"
+case("licence month 13", "policy.licences[0].from", "policy=heavy_ree_embargo", "policy.licences.0.from=2028-13")
+case("licence from not a date", "policy.licences[0].from", "policy=heavy_ree_embargo", "policy.licences.0.from=soon")
+case("licence to before from", "policy.licences[0].to",
+     "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-05', to: '2028-03', approval_share: 0}]")
+case("licence months and to", "policy.licences[0].months",
+     "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-01', to: '2028-03', months: 2, "
+     "approval_share: 0}]")
+case("licence unknown form", "policy.licences[0].forms",
+     "policy.licences=[{elements: [Dy], forms: [rotors], from: '2028-01', approval_share: 0}]")
+case("licence unknown element", "policy.licences[0].elements",
+     "policy.licences=[{elements: [Sm], forms: [magnets], from: '2028-01', approval_share: 0}]")
+case("licence unknown origin", "policy.licences[0].origin", "policy=heavy_ree_embargo",
+     "policy.licences.0.origin=usa")
+case("licence approval share above 1", "policy.licences[0].approval_share", "policy=heavy_ree_embargo",
+     "policy.licences.0.approval_share=1.5")
+case("licence delay negative", "policy.licences[0].delay", "policy=licence_2025", "policy.licences.0.delay=-3 day")
+case("licence delay not a time", "policy.licences[0].delay", "policy=licence_2025", "policy.licences.0.delay=3 kg")
+case("licence missing approval share", "policy.licences[0].approval_share",
+     "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-01'}]")
+case("licence unknown field", "policy.licences[0].quota", f"policy.licences=[{EMBARGO[:-1]}, quota: 5}}]")
+case("licence window ends before start_year", "policy.licences[0].windows[0].to", "policy=licence_2025",
+     "start_year=2026")
+case("licence window share above 1", "policy.licences[0].windows[0].approval_share", "policy=licence_2025",
+     "policy.licences.0.windows.0.approval_share=2")
+case("licence exempt unknown form", "policy.licences[0].exempt.rotors", "policy=licence_2025",
+     "+policy.licences.0.exempt.rotors=2025-09-16")
+case("licence exempt bad day", "policy.licences[0].exempt.magnets_in_products", "policy=licence_2025",
+     "policy.licences.0.exempt.magnets_in_products=2025-09-31")
+case("stockpile size negative", "policy.stockpile.size_months", "policy.stockpile.size_months=-1")
+case("stockpile fill_months 0", "policy.stockpile.fill_months", "policy.stockpile.fill_months=0")
+case("stockpile unknown element", "policy.stockpile.elements", "policy.stockpile.elements=[Dy, Sm]")
+case("stockpile fill_from not a month", "policy.stockpile.fill_from", "policy.stockpile.fill_from=2025")
+case("china share above 1", "supply.china_share.magnets", "supply.china_share.magnets=1.2")
+case("unknown supply form", "supply.china_share.rotors", "+supply.china_share.rotors=0.5")
 case("mandate_share above 1", "policy.mandate_share", "policy.mandate_share=2")
 case("mandate_from text", "policy.mandate_from", "policy.mandate_from=soon")
 case("target share above 1", "target.share", "target.share=2")

@@ -37,8 +37,8 @@ def test_target_scope_and_all_magnets_are_merged_only_when_they_coincide(baselin
 
 
 def test_shortage_years_are_the_years_of_the_supply_shock():
-    shocked = sim.run(sim.load_config(["policy=licence_shock", "output.figures=false"]))
-    # conf/policy/licence_shock.yaml: half of primary supply from 2028 to 2029
+    shocked = sim.run(sim.load_config(["policy=heavy_ree_embargo", "output.figures=false"]))
+    # conf/policy/heavy_ree_embargo.yaml: Dy and Tb from China cut for the first half of 2028
     assert figures.shortage_years(shocked) == [2028]
     k = shocked.kpis.set_index("year")
     assert k.at[2028, "recycled_content"] > k.at[2027, "recycled_content"]  # the spike the shading explains
