@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SOURCES = {"primary_supply", "magnet_imports", "product_imports", "scrap_import"}
+SOURCES = {"china", "rest_of_world", "scrap_import"}
 SINKS = {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export", "other_uses"}
 STOCK_NODES = {"in_use", "end_of_life", "collection", "dismantling", "scrap_store", "metal_alloy_making",
-               "magnet_making", "bonded_making", "market"}
+               "magnet_making", "bonded_making", "market", "stockpile", "primary_supply", "magnet_imports",
+               "product_imports"}
 PLANT_PREFIXES = ("hpms:", "long_loop:")
 
 #: one pint year is 365.25 d, so an 8 h HPMS cycle is 8 / 8766 yr

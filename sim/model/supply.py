@@ -42,7 +42,7 @@ def step_share(licence: Licence, form: str, t0: float, t1: float) -> float:
     dates += [d + licence.delay for start, end, _ in licence.windows for d in (start, end)]
     points = sorted({t0, t1, *(d for d in dates if t0 < d < t1)})
     total = sum((b - a) * instant_share(licence, form, (a + b) / 2) for a, b in zip(points, points[1:]))
-    return total / (t1 - t0)
+    return min(max(total / (t1 - t0), 0.0), 1.0)
 
 
 def controls(licence: Licence, composition: np.ndarray) -> np.ndarray:
@@ -81,8 +81,8 @@ class PrimarySupply:
         self.demand = demand @ self.composition  # the step's demand by element [kg]
         if year < self.start_year:
             return
-        free = all(self._origin_share(licence_index, "oxide_metal", t) == 1.0
-                   for licence_index in range(len(self.licences))) and self._shock(t) == 1.0
+        free = all(self._origin_share(licence_index, "oxide_metal", t) >= 1.0 - 1e-12
+                   for licence_index in range(len(self.licences))) and self._shock(t) >= 1.0 - 1e-12
         if free:
             kg = self.stockpile.fill(t, self.demand, self.step)
             c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
@@ -96,8 +96,9 @@ class PrimarySupply:
         for shock in self.shocks:  # a cut of all primary supply, every origin and form
             overlap = min(shock.end, t + self.step) - max(shock.start, t)
             if overlap > 0:
-                share -= (1.0 - shock.availability) * overlap / self.step
-        return share
+                covers = 1.0 if overlap >= self.step * (1 - 1e-9) else overlap / self.step
+                share -= (1.0 - shock.availability) * covers
+        return min(max(share, 0.0), 1.0)  # rounding must not make supply negative
 
     def share(self, year: int, t: float, form: str, asked: np.ndarray, composition: np.ndarray | None = None) -> float:
         """Share of `asked` [kg per item] of `form` that arrives in the step from t; items are the
