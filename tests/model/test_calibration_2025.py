@@ -40,7 +40,8 @@ def model() -> pd.Series:
     def recording(year, t, *args):
         delivery = deliver(year, t, *args)
         if year == 2025:
-            months[round((t - 2025) * 12) + 1] = simulation.supply.by_origin("magnets", delivery.imported_magnets)[0].sum()
+            china = simulation.supply.by_origin("magnets", delivery.imported_magnets)[0]
+            months[round((t - 2025) * 12) + 1] = china.sum()
         return delivery
 
     simulation.market.deliver = recording

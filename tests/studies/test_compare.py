@@ -35,7 +35,8 @@ def test_without_a_comma_list_every_policy_is_compared_baseline_first():
     chosen = compare.scenarios([SHORT])
     names = [s.name for s in chosen]
     assert names[0] == "baseline"
-    assert {"elv_motor_removal", "weee_65", "scrap_export_ban", "licence_2025", "heavy_ree_embargo", "magnet_mandate"} <= set(names)
+    assert {"elv_motor_removal", "weee_65", "scrap_export_ban", "licence_2025",
+            "heavy_ree_embargo", "magnet_mandate"} <= set(names)
 
 
 def test_side_by_side_table_holds_the_numbers_of_single_runs(tmp_path):
