@@ -6,11 +6,11 @@ import sim
 from sim.report.figures import shortage_years
 from sim.report.summary import pct, render
 
-SHOCK = ["end_year=2031", "target.year=2030", "output.sankey_year=2030", "policy=licence_shock"]
+SHOCK = ["end_year=2031", "target.year=2030", "output.sankey_year=2030", "policy=heavy_ree_embargo"]
 
 
 def test_summary_reports_content_and_delivered_mass_in_shock_years():
-    """licence_shock halves primary supply in 2028 only: 2028 is the one shortage year; there the
+    """heavy_ree_embargo cuts Dy and Tb from China in 2028 only: 2028 is the one shortage year; there the
     recycled content (of delivered) exceeds recycled supply over demand, both shown side by side."""
     result = sim.run(sim.load_config(SHOCK))
     kpis = result.kpis.set_index("year")
