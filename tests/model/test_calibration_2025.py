@@ -1,5 +1,5 @@
 """policy=licence_2025 against China's monthly magnet exports of 2025 (tests/data, docs/sources.md
-china_customs_2025): the model's magnets from China (imported magnets, products excluded) per month.
+chinacustoms2025): the model's magnets from China (imported magnets, products excluded) per month.
 
 Both series are compared relative to their own level before the controls, since the levels differ
 by design: the model's imports serve the magnets placed on the EU market (about 0.9 kt a month from

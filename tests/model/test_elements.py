@@ -17,6 +17,7 @@ from sim.model.industry import BondedMaking, MagnetMaking
 from sim.model.market import Market, make_up, make_up_mass
 from sim.model.scrap_store import ScrapStore
 from sim.model.simulation import Simulation
+from sim.model.supply import PrimarySupply
 
 DY = ELEMENTS.index("Dy")
 RARE_EARTHS = [ELEMENTS.index(e) for e in ("Nd", "Pr", "Dy", "Tb")]
@@ -59,7 +60,8 @@ def _market_with(recycled_feed: str):
     10 kg of HDD magnet powder or 3.25 kg of rare earths separated from 10 kg of EV magnets."""
     params = sim.parameters(two_segments(industry={"magnet_making": {
         "capacity": "100 t/yr", "swarf_share": 0.0, "loss_share": 0.0}}))
-    market, making, bonded = Market(params, whole_units=False), MagnetMaking(params), BondedMaking(params)
+    market = Market(params, whole_units=False, supply=PrimarySupply(params))
+    making, bonded = MagnetMaking(params), BondedMaking(params)
     lot = lots.empty(params)
     if recycled_feed == "powder":
         lot[1] = 10.0 * HDD_SHARES  # origin slot hdd
