@@ -111,6 +111,7 @@ class CoupledRun:
             if availability < 1.0 - 1e-12:  # a shock of one step, on top of the region's own policy
                 policy = replace(policy, supply_shocks=(*policy.supply_shocks, SupplyShock(start, end, availability)))
             sim.market.policy = policy
+            sim.supply.shocks = policy.supply_shocks  # primary supply applies the cut
 
     def _settle_trade(self, year: int) -> None:
         """The step's scrap exports of each region go to the others by the trade shares (the rest
