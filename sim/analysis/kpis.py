@@ -12,6 +12,11 @@ from ..model.simulation import REPORTED_ELEMENTS
 
 RECYCLED_ORIGINS = ("post_consumer", "pre_consumer")
 BINDING = ("feed", "collection", "liberation", "export", "capacity")
+#: KPI columns that hold a name rather than a number (a table of means takes the most frequent)
+NAMED_KPIS = ("binding_constraint", "binding_element")
+#: share of a shortage that may fall on magnets without Dy or Tb while the heavy rare earths are
+#: still what binds (rounding of whole units)
+HEAVY_CONFINED = 1e-3
 #: utilisation at or above which plant capacity is what limits recycled supply
 CAPACITY_BOUND = 0.95
 #: elements with KPIs of their own (the rest, B and FeCo, are in flows_by_element)
@@ -147,6 +152,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
     kpi["scrap_inventory_t"] = stocks[g.SCRAP_STORE][1:].sum(axis=1) / 1e3
     kpi.update(elements)
     kpi["binding_constraint"] = binding_constraint(feed_total, capacity_total, losses)
+    kpi.update(grade_kpis(params, metrics, kpi))
     return kpi
 
 
@@ -182,6 +188,23 @@ def element_kpis(graph: g.FlowGraph, element_flows, metrics, n_years: int) -> di
         kpi[f"self_sufficiency_{element}"] = _ratio(flow(g.REST_OF_WORLD)[:, i] + recycled[:, i], demand)
         kpi[f"stockpile_cover_months_{element}"] = _ratio(metrics[f"stockpile:{element}"], demand / 12)
     return kpi
+
+
+def grade_kpis(params: Params, metrics, kpi: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Shortage of the grades that need Dy or Tb and of the target scope, and the binding element:
+    `none` without a shortage; the heavy rare earth (Dy or Tb) delivered in the smaller share of
+    its demand when the shortage falls on magnets that need Dy or Tb while everything without them
+    arrived in full; `magnets` otherwise."""
+    scope = np.array([s.in_target_scope for s in params.segments] + [False])
+    missing = np.maximum(metrics["demand_by_grade"] - metrics["delivered_by_grade"], 0.0)  # [year, slot, grade]
+    out = {"shortage_dy_tb_grades_t": metrics["heavy_shortage"] / 1e3,
+           "shortage_target_scope_t": missing[:, scope].sum(axis=(1, 2)) / 1e3}
+    served = np.vstack([_ratio(kpi[f"{e.lower()}_delivered_t"], kpi[f"{e.lower()}_demand_t"])
+                        + (kpi[f"{e.lower()}_demand_t"] <= 0) for e in lots.HEAVY_RARE_EARTHS])
+    element = np.array(lots.HEAVY_RARE_EARTHS)[np.argmin(served, axis=0)]
+    confined = metrics["element_shortage"] >= (1.0 - HEAVY_CONFINED) * metrics["shortage"]
+    out["binding_element"] = np.where(metrics["shortage"] <= 0, "none", np.where(confined, element, "magnets"))
+    return out
 
 
 def binding_constraint(feed: np.ndarray, capacity: np.ndarray, losses: dict[str, np.ndarray]) -> np.ndarray:

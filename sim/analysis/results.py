@@ -30,6 +30,8 @@ class Result:
         replication 0 with output.replication_tables = first); means of flows divide by it
     element_flows : replication, year, origin, from_node, to_node, element, mass_t (the flows
         summed over segments, by element; summed over elements they are `flows`)
+    shortage_by_grade : replication, year, segment, grade, demand_t, delivered_t, shortage_t (every
+        replication; rows with demand only)
     """
 
     params: Params
@@ -39,6 +41,7 @@ class Result:
     kpi_quantiles: pd.DataFrame
     table_replications: int
     element_flows: pd.DataFrame
+    shortage_by_grade: pd.DataFrame
 
     @property
     def graph(self) -> FlowGraph:
@@ -72,6 +75,7 @@ class ResultBuilder:
         self._element_flows: list[np.ndarray] = []  # rows: replication, year, origin, src, dst, element
         self._element_mass: list[np.ndarray] = []
         self._kpis: list[pd.DataFrame] = []
+        self._grades: list[pd.DataFrame] = []
         self.table_replications = 0
 
     def _code(self, table: dict[str, int], label: str) -> int:
@@ -91,6 +95,8 @@ class ResultBuilder:
             self._add_element_flows(record)
             self._add_stocks(record.replication, stocks)
             self.table_replications += 1
+        if self.tables:
+            self._grades.append(shortage_by_grade(params, record))
         columns = kpi_module.compute(params, record.graph, record.flows, stocks, record.metrics,
                                      record.element_flows)
         frame = pd.DataFrame(columns)
@@ -155,8 +161,9 @@ class ResultBuilder:
         element_flows = self._frame(self._element_flows, self._element_mass, self.ELEMENT_FLOW_COLUMNS, {
             "year": self.params.start_year, "origin": origins, "from_node": nodes, "to_node": nodes,
             "element": list(ELEMENTS)})
+        grades = pd.concat(self._grades, ignore_index=True) if self._grades else shortage_by_grade(self.params, None)
         return Result(self.params, flows, stocks, kpis, quantiles(kpis), max(self.table_replications, 1),
-                      element_flows)
+                      element_flows, grades)
 
     @staticmethod
     def _frame(rows: list[np.ndarray], mass: list[np.ndarray], columns: list[str], labels: dict) -> pd.DataFrame:
@@ -172,6 +179,26 @@ class ResultBuilder:
         frame = pd.DataFrame(data)
         key = columns[:-1]
         return frame.sort_values(key, ignore_index=True)
+
+
+GRADE_COLUMNS = ["replication", "year", "segment", "grade", "demand_t", "delivered_t", "shortage_t"]
+
+
+def shortage_by_grade(params: Params, record: Record | None) -> pd.DataFrame:
+    """Demand, deliveries and shortage [t] of one replication by year, segment (slot) and grade,
+    rows with demand only (an empty table of these columns without a record)."""
+    if record is None:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("_t") else "int64") for c in GRADE_COLUMNS})
+    demand, delivered = record.metrics["demand_by_grade"], record.metrics["delivered_by_grade"]
+    years, slots, grades = np.nonzero(demand > 0)
+    names = lots.slot_names(params)
+    grade_names = [g.name for g in params.grades]
+    wanted, got = demand[years, slots, grades] / 1e3, delivered[years, slots, grades] / 1e3
+    return pd.DataFrame({
+        "replication": record.replication, "year": years + params.start_year,
+        "segment": pd.Categorical.from_codes(slots, categories=names),
+        "grade": pd.Categorical.from_codes(grades, categories=grade_names),
+        "demand_t": wanted, "delivered_t": got, "shortage_t": np.maximum(wanted - got, 0.0)})
 
 
 def quantiles(kpis: pd.DataFrame) -> pd.DataFrame:

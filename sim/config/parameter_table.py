@@ -14,7 +14,7 @@ from types import MappingProxyType
 TABLE_PATH = Path(__file__).with_name("parameter_table.csv")
 #: a citation of an entry of docs/sources.md, e.g. [@vannielen2023]
 CITATION = re.compile(r"\[@([a-z0-9-]+)\]")
-WILDCARDS = ("<segment>", "<plant>")
+WILDCARDS = ("<segment>", "<plant>", "<grade>")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from .values import ELEMENTS, NAME, composition, default, parse
 
 SECTIONS = ("region", "plant_schedules", "market", "scrap_store", "policy", "target", "output", "supply")
 INDUSTRY = ("magnet_making", "metal_alloy_making", "bonded_making")
+#: the one grade of a config without a grade table
+ANY_GRADE = "any"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,19 @@ class Segment:
     in_target_scope: bool
     imported_product_share: AnchorSeries
     composition: tuple[float, ...]  # shares of ELEMENTS
+    grade_mix: tuple[float, ...]  # demand shares by grade, in the order of Params.grades
+    gbd_share: AnchorSeries
+    dy_free_share: AnchorSeries
+    magnet_free_share: AnchorSeries
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A coercivity class of sintered NdFeB (N, M, H, SH, UH, EH)."""
+
+    name: str
+    dy_tb: float  # Dy + Tb share of the magnet made by bulk alloying [kg/kg]
+    gbd_factor: float  # share of dy_tb still needed when made by grain-boundary diffusion
 
 
 @dataclass(frozen=True)
@@ -190,6 +205,7 @@ class Params:
     steps_per_year: int
     region: Region
     segments: tuple[Segment, ...]
+    grades: tuple[Grade, ...]  # by rising dy_tb
     plants: tuple[Plant, ...]
     market: Market
     scrap_store: ScrapStore
@@ -248,7 +264,8 @@ def _named(values, prefix: str) -> dict[str, Mapping]:
 
 def validate(config: Mapping) -> Params:
     """Validate a composed config (a mapping, e.g. OmegaConf.to_container of the DictConfig)."""
-    top = _section({k: v for k, v in config.items() if k not in ("segments", "plants", "industry", *SECTIONS)}, ())
+    groups = ("segments", "grades", "plants", "industry", *SECTIONS)
+    top = _section({k: v for k, v in config.items() if k not in groups}, ())
     if top["end_year"] < top["start_year"]:
         raise ConfigError("end_year", top["end_year"], f"a year >= start_year ({top['start_year']})")
     if top["history_start"] > top["start_year"]:
@@ -263,6 +280,9 @@ def validate(config: Mapping) -> Params:
     if not segment_cfg:
         raise ConfigError("segments", config.get("segments"), "at least one segment")
     segments = {name: _section(values, ("segments", name)) for name, values in segment_cfg.items()}
+    grades = _grades(config.get("grades"))
+    for name, fields in segments.items():
+        fields["grade_mix"] = _grade_mix(f"segments.{name}.grade_mix", fields, grades)
 
     policy = sections["policy"]
     policy["rate_changes"] = _apply_rate_changes(policy, segments)
@@ -302,6 +322,7 @@ def validate(config: Mapping) -> Params:
         **top,
         region=region,
         segments=tuple(Segment(name=n, **f) for n, f in segments.items()),
+        grades=grades,
         plants=tuple(plants),
         market=Market(**sections["market"]),
         scrap_store=ScrapStore(**sections["scrap_store"]),
@@ -345,6 +366,31 @@ def _check_yield_sd(key: str, sd: float, mean: float) -> None:
     if mean < 1 and sd > largest:
         raise ConfigError(key, sd, f"a standard deviation <= {largest:.4g} for a yield of {mean:g} "
                                    "(a beta distribution of that mean cannot spread more)")
+
+
+def _grades(values) -> tuple[Grade, ...]:
+    """The grade table, by rising Dy + Tb content; without one, a single grade that needs no Dy or
+    Tb (every recycled magnet serves every use)."""
+    named = _named(values, "grades")
+    if not named:
+        return (Grade(name=ANY_GRADE, dy_tb=0.0, gbd_factor=1.0),)
+    grades = [Grade(name=name, **_section(fields, ("grades", name))) for name, fields in named.items()]
+    return tuple(sorted(grades, key=lambda grade: grade.dy_tb))
+
+
+def _grade_mix(key: str, fields: dict, grades: tuple[Grade, ...]) -> tuple[float, ...]:
+    """A segment's demand shares in the order of the grade table; without a mix, all of it at the
+    highest grade its own composition's Dy + Tb reaches (so its scrap serves its own demand)."""
+    mix = fields["grade_mix"]
+    names = [grade.name for grade in grades]
+    if mix is None:
+        heavy = sum(fields["composition"][ELEMENTS.index(e)] for e in ("Dy", "Tb"))
+        reached = [i for i, grade in enumerate(grades) if grade.dy_tb <= heavy + 1e-12] or [0]
+        return tuple(1.0 if i == reached[-1] else 0.0 for i in range(len(grades)))
+    for name in mix:
+        if name not in names:
+            raise ConfigError(f"{key}.{name}", mix[name], f"a grade of the grade table ({', '.join(names)})")
+    return tuple(mix.get(name, 0.0) for name in names)
 
 
 def _apply_rate_changes(policy: dict, segments: dict[str, dict]) -> tuple:

@@ -26,7 +26,8 @@ ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "FeCo")
 ORIGINS = ("china", "rest_of_world")
 FORMS = ("oxide_metal", "magnets", "magnets_in_products")
 GRADES = ("short_loop", "long_loop_only")
-RATE_KEYS = ("collection_rate", "liberation_rate")
+#: the segment keys a policy's dated changes may set (policy.rate_changes)
+RATE_KEYS = ("collection_rate", "liberation_rate", "gbd_share", "dy_free_share", "magnet_free_share")
 #: knobs of an anchor series beside its `anchors`: a factor on every value, a move in time [yr]
 SERIES_KNOBS = ("scale", "shift")
 #: a name in the config: a region, segment or plant
@@ -212,6 +213,8 @@ def parse(row: table.Row, key: str, value) -> Any:
         if not isinstance(grades, list) or not grades or any(g not in GRADES for g in grades):
             raise ConfigError(key, value, f"a list of grades among {', '.join(GRADES)}")
         return tuple(dict.fromkeys(grades))
+    if kind == "grade_mix":
+        return None if value is None else _grade_mix(key, value)
     if kind == "rate_changes":
         return _rate_changes(key, value)
     if kind == "supply_shocks":
@@ -223,6 +226,16 @@ def parse(row: table.Row, key: str, value) -> Any:
     if kind == "date":
         return date(key, value)
     raise AssertionError(f"unknown kind {kind!r} in the parameter table")
+
+
+def _grade_mix(key: str, value) -> dict[str, float]:
+    """Shares by grade name summing to 1 (the names are checked against the grade table later)."""
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(key, value, "a mapping of grade names to shares summing to 1, e.g. {SH: 0.4, UH: 0.6}")
+    shares = {str(grade): _share(f"{key}.{grade}", share) for grade, share in value.items()}
+    if abs(sum(shares.values()) - 1.0) > 1e-6:
+        raise ConfigError(key, dict(value), f"grade shares summing to 1 (they sum to {sum(shares.values()):.6g})")
+    return shares
 
 
 def _nonnegative(key: str, raw, number: float) -> float:

@@ -7,7 +7,6 @@ not depend on the step length. Lots are masses [kg] by origin slot and element (
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +36,17 @@ class Buffer:
         while self.waiting and self.waiting[0][0] <= t + 1e-9:
             self.ready = self.ready + self.waiting.pop(0)[1]
 
-    def take(self, kg: float) -> np.ndarray:
-        """Up to `kg` of the ready lots, every origin and element pro rata."""
+    def take(self, kg: float, cap: np.ndarray | None = None) -> np.ndarray:
+        """Up to `kg` of the ready lots, every origin and element pro rata, and at most `cap`
+        [kg by origin] of each origin (what the grades of the step's demand can take; the rest
+        stays ready)."""
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
             return np.zeros_like(self.ready)
         part = self.ready.copy() if kg >= held else self.ready * (kg / held)
+        if cap is not None:
+            mass = lots.mass(part)
+            part = part * np.minimum(np.divide(cap, mass, out=np.ones_like(mass), where=mass > 0), 1.0)[:, None]
         self.ready = self.ready - part
         return part
 
@@ -97,6 +101,25 @@ class Made:
     def loss(self) -> np.ndarray:
         """Process loss [kg by origin slot and element], the primary feed's in `all`."""
         return self.recycled_loss + lots.in_all(self.primary_part(self.primary_loss), self.recycled_loss)
+
+
+@dataclass
+class Batch:
+    """One step's feed of magnet making before primary supply is known: the recycled feed [kg by
+    origin slot and element] (HPMS powder, recycled alloy), the primary feed [kg] the rest would
+    need, and how each kg of feed splits."""
+
+    whole: np.ndarray
+    ree: np.ndarray
+    primary_wanted: float
+    to_magnets: float
+    to_swarf: float
+    in_house_per_feed: float  # in-house swarf per kg of external feed
+
+    @property
+    def primary_room(self) -> float:
+        """Magnets the primary feed would make if all of it arrived [kg]."""
+        return self.primary_wanted * self.to_magnets
 
 
 class MetalAlloyMaking:
@@ -159,32 +182,39 @@ class MagnetMaking:
         """Magnets the plant can make in one step of `year` [kg]."""
         return self.per_step[year - self.first_year]
 
-    def make(self, t: float, magnets: float, primary: Callable[[float], float] | None = None) -> Made:
-        """Make up to `magnets` kg at time t [yr]; `primary` gives the primary feed that arrives [kg]
-        for the feed asked [kg] (sim.model.supply.PrimarySupply.feed); all of it when None."""
+    def start(self, t: float, magnets: float, cap=None) -> Batch:
+        """Take recycled feed for up to `magnets` kg at time t [yr]: HPMS powder first (at most
+        cap(ready magnets [kg by origin and element]) -> kg by origin, what the grades of the step's demand
+        can take), then recycled alloy; `finish` makes the rest from the primary feed that arrives."""
         self.powder.release(t)
         self.alloy.release(t)
         none = np.zeros_like(self.powder.ready)
         magnet_yield = sample_yield(1.0 - self.swarf_share - self.loss_share, self.yield_sd, self.rng)
         waste = 1.0 - magnet_yield
         swarf_share = waste * self.swarf_share / (self.swarf_share + self.loss_share) if waste > 0 else 0.0
-        if magnets <= 0:
-            return Made(none, none, 0.0, 0.0, none, none, 0.0, 0.0, 0.0)
-        feed = magnets / magnet_yield
-        external = feed * (1.0 - swarf_share * self.in_house_share)  # in-house swarf makes up the rest
-        whole = self.powder.take(external)
-        ree = self.alloy.take(external - whole.sum())
-        recycled_feed = whole + ree
-        asked = external - recycled_feed.sum()
-        primary_feed = asked if primary is None else primary(asked)
-        external = recycled_feed.sum() + primary_feed
+        in_house = swarf_share * self.in_house_share
         # every kg of external feed splits alike into magnets, traded swarf and loss
-        to_magnets = magnet_yield / (1.0 - swarf_share * self.in_house_share)
-        to_swarf = swarf_share * (1.0 - self.in_house_share) / (1.0 - swarf_share * self.in_house_share)
-        to_loss = 1.0 - to_magnets - to_swarf
-        return Made(whole * to_magnets, ree * to_magnets, primary_feed * to_magnets, primary_feed,
-                    recycled_feed * to_swarf, recycled_feed * to_loss, primary_feed * to_swarf, primary_feed * to_loss,
-                    external / (1.0 - swarf_share * self.in_house_share) * swarf_share * self.in_house_share)
+        batch = Batch(none, none, 0.0, magnet_yield / (1.0 - in_house),
+                      swarf_share * (1.0 - self.in_house_share) / (1.0 - in_house), in_house / (1.0 - in_house))
+        if magnets <= 0:
+            return batch
+        external = magnets / magnet_yield * (1.0 - in_house)  # in-house swarf makes up the rest
+        limit = None if cap is None else cap(self.powder.ready * batch.to_magnets) / batch.to_magnets
+        batch.whole = self.powder.take(external, limit)
+        batch.ree = self.alloy.take(external - batch.whole.sum())
+        batch.primary_wanted = max(external - batch.whole.sum() - batch.ree.sum(), 0.0)
+        return batch
+
+    def finish(self, batch: Batch, primary_magnets: float) -> Made:
+        """The step's magnets, `primary_magnets` kg of them made from the primary feed that arrived
+        (the market sets the composition of that feed)."""
+        recycled_feed = batch.whole + batch.ree
+        primary_feed = primary_magnets / batch.to_magnets
+        to_loss = 1.0 - batch.to_magnets - batch.to_swarf
+        external = recycled_feed.sum() + primary_feed
+        return Made(batch.whole * batch.to_magnets, batch.ree * batch.to_magnets, primary_magnets, primary_feed,
+                    recycled_feed * batch.to_swarf, recycled_feed * to_loss, primary_feed * batch.to_swarf,
+                    primary_feed * to_loss, external * batch.in_house_per_feed)
 
     def unabsorbed(self) -> np.ndarray:
         """Recycled inputs ready but not used this step (the region could not absorb them)."""
@@ -210,11 +240,14 @@ class BondedMaking:
         self.process_yield = spec.process_yield
         self.powder = Buffer(params)
 
-    def make(self, t: float, year: int, wanted: float) -> tuple[np.ndarray, np.ndarray]:
-        """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot and element."""
+    def make(self, t: float, year: int, wanted: float, cap=None) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot and element; of
+        each origin at most cap(ready magnets [kg by origin and element]) -> kg by origin (the grades it
+        can serve)."""
         self.powder.release(t)
         magnets = min(wanted, self.per_step[year - self.first_year])
-        powder = self.powder.take(magnets / self.process_yield) if magnets > 0 else self.powder.take(0.0)
+        limit = None if cap is None else cap(self.powder.ready * self.process_yield) / self.process_yield
+        powder = self.powder.take(magnets / self.process_yield, limit)
         made = powder * self.process_yield
         return made, powder - made
 

@@ -21,17 +21,20 @@ import numpy as np
 
 from ..config.parameters import Params
 from ..config.series import by_year
-from ..config.values import ELEMENTS
+from ..config.values import ELEMENTS, FORMS
 from . import lots
+from .grades import GradeDemand, by_grade, caps, place
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
 from .supply import PrimarySupply
+
+HEAVY = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
 
 
 @dataclass
 class Delivery:
     """One step's deliveries: lots [kg by destination slot (segments, then other uses) and element]
-    by origin, and where the magnets came from."""
+    by origin, where the magnets came from, and demand and deliveries by grade."""
 
     primary: np.ndarray
     post_consumer: np.ndarray
@@ -45,6 +48,10 @@ class Delivery:
     bonded_loss: np.ndarray
     imported_magnets: np.ndarray  # by destination slot and element
     imported_products: np.ndarray  # magnets inside imported products, by destination slot and element
+    demand_by_grade: np.ndarray  # [slot, grade] kg
+    delivered_by_grade: np.ndarray  # [slot, grade] kg
+    heavy_shortage: float  # shortage of magnets that need Dy or Tb [kg]
+    free_supply: bool  # whether primary supply of everything without Dy or Tb arrived in full
 
 
 class WholeUnits:
@@ -72,13 +79,17 @@ class Market:
         self.steps_per_year = params.steps_per_year
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         share = np.array([s.magnet_share for s in params.segments])
-        self.units_per_year = by_year([s.placed_on_market for s in params.segments], first, last) * share
+        magnet_free = by_year([s.magnet_free_share for s in params.segments], first, last)
+        # units made without rare-earth magnets (EESM, induction motors) are not units with magnets
+        self.units_per_year = by_year([s.placed_on_market for s in params.segments], first, last) * share \
+            * (1.0 - magnet_free)
         self.other_uses = by_year([params.market.other_uses], first, last)[:, 0]
         products = by_year([s.imported_product_share for s in params.segments], first, last)
         self.product_share = np.hstack([products, np.zeros((products.shape[0], 1))])  # other uses: bought
         self.in_scope = np.array([s.in_target_scope for s in params.segments] + [False])
         self.policy = params.policy
         self.supply = supply
+        self.grades = GradeDemand(params)
         self.whole_units = whole_units
         self.wanted = WholeUnits(len(params.segments))  # units demanded
         self.served = WholeUnits(len(params.segments))  # units served while supply is short
@@ -87,71 +98,128 @@ class Market:
         self.composition = lots.composition(params)  # of the magnets each destination slot takes
 
     def deliver(self, year: int, t: float, making: MagnetMaking, bonded: BondedMaking) -> Delivery:
-        """Meet one step's demand at time t [yr] in calendar `year`."""
+        """Meet one step's demand at time t [yr] in calendar `year`, grade by grade.
+
+        Recycled magnets come first, each only to grades its own Dy + Tb supports, and first to the
+        grades primary supply reaches least; separated rare earths serve any grade, and their Dy
+        and Tb beyond what their own magnets need go into region-made magnets that need them.
+        Primary supply fills the rest by form; what is still missing is the shortage.
+        """
         row = year - self.first_year
+        self.composition = self.grades.compositions[row]  # of this year's new magnets, by slot
         units = self.units_per_year[row] / self.steps_per_year
         if self.whole_units:  # stochastic mode places whole units
             units = self.wanted.take(units)
         wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         demand = wanted.sum()
-        # primary supply by form and origin under the licence regimes (none act on history)
+        # primary supply by form and origin under the licence regimes (none act on history): the
+        # share that arrives of material without and with Dy/Tb
         supply = self.supply
         supply.begin(year, t, wanted)
-        bought = wanted * (1.0 - self.product_share[row])  # bought as magnets, not in products
-        bonded_made, bonded_loss = bonded.make(t, year, bought[~self.in_scope].sum())
-        sintered = min(making.capacity(year), bought.sum() - bonded_made.sum())
-        made = making.make(t, sintered, supply.feed(year, t, bought))
-        imported = (bought.sum() - bonded_made.sum() - sintered) * supply.share(year, t, "magnets", bought)
-        in_products = (demand - bought.sum()) * supply.share(year, t, "magnets_in_products", wanted - bought)
-        limited = supply.limited
-        supplied = bonded_made.sum() + made.total + imported + in_products
-        served = supplied / demand if demand > 0 and limited else 1.0
-        delivered, placed_units = wanted * served, units * served
+        free = self.composition[lots.ALL].copy()
+        free[ELEMENTS.index("Nd")] += free[HEAVY].sum()
+        free[HEAVY] = 0.0
+        probe = np.vstack([free, self.composition[lots.ALL]])
+        factor = {}
+        for form in FORMS:
+            supply.share(year, t, form, np.ones(2), probe)
+            factor[form, False], factor[form, True] = supply.arrived[form].sum(axis=0)
+        cells, need = self.grades.cells(year, wanted)
+        n_cells = cells.shape[1]
+        products = (cells * self.product_share[row][:, None]).ravel()
+        room = cells.ravel() - products  # bought as magnets
+        need = need.ravel()
+        controlled = need > 0
+
+        def per_slot(kg_by_cell: np.ndarray) -> np.ndarray:
+            return kg_by_cell.reshape(-1, n_cells).sum(axis=1)
+
+        def arriving(form: str) -> np.ndarray:
+            return np.where(controlled, factor[form, True], factor[form, False])
+
+        scope, rule = np.repeat(self.in_scope, n_cells), self.policy.allocation_in(year)
+
+        def spread(cell_room: np.ndarray, kg: float) -> np.ndarray:
+            return allocate(cell_room, kg, scope, rule)
+
+        order = arriving("magnets")  # recycled magnets go first where primary supply reaches least
+        bonded_room = np.where(scope, 0.0, room)  # bonded magnets: uses outside the target scope
+        bonded_made, bonded_loss = bonded.make(
+            t, year, bonded_room.sum(), lambda ready: caps(bonded_room, need, lots.mass(ready), self._heavy(ready)))
+        to_bonded, _ = place(bonded_room, need, lots.mass(bonded_made), self._heavy(bonded_made), order, spread)
+        room = np.maximum(room - to_bonded.sum(axis=0), 0.0)
+        batch = making.start(t, min(making.capacity(year), room.sum()),
+                             lambda ready: caps(room, need, lots.mass(ready), self._heavy(ready)))
+        whole = batch.whole * batch.to_magnets
+        to_whole, room = place(room, need, lots.mass(whole), self._heavy(whole), order, spread)
+        separated = batch.ree * batch.to_magnets  # separated rare earths serve any grade
+        to_separated, room = place(room, need, lots.mass(separated), np.full(separated.shape[0], np.inf), order, spread)
+        # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
+        recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
+        left, wanted_primary = room.sum(), max(batch.primary_room, 0.0)
+        region_room = room if wanted_primary >= left else room * (wanted_primary / left)
+        heavy_need = region_room @ need
+        # the stockpile gives Dy and Tb where licensed supply falls short
+        arrive = supply.feed(year, t, per_slot(region_room))
+        arrive(region_room.sum() / batch.to_magnets if batch.to_magnets > 0 else 0.0)
+        pool = recovered + factor["oxide_metal", True] * max(heavy_need - recovered, 0.0) \
+            + supply.released[HEAVY].sum()
+        heavy_served = 1.0 if pool >= heavy_need else pool / heavy_need
+        feed = factor["oxide_metal", False]  # the rest of the feed (Nd, Pr, Fe, B) is not controlled
+        region = region_room * np.where(controlled, min(heavy_served, feed), feed)
+        imported = (room - region_room) * arriving("magnets")
+        in_products = products * arriving("magnets_in_products")
+        # what was finally asked, cell by cell, is what splits the arrivals into origins
+        composition = np.where(controlled[:, None], np.repeat(self.composition, n_cells, axis=0), free)
+        supply.share(year, t, "magnets", room - region_room, composition)
+        supply.share(year, t, "magnets_in_products", products, composition)
+
+        recycled_by_cell = (to_bonded + to_whole + to_separated).sum(axis=0)
+        recycled = per_slot(recycled_by_cell)
+        primary_by_cell = region + imported + in_products
+        delivered = recycled + per_slot(primary_by_cell)
+        short = delivered.sum() < demand * (1.0 - 1e-12)
+        placed_units = units * np.divide(delivered[:-1], wanted[:-1], out=np.zeros_like(units),
+                                         where=wanted[:-1] > 0) if short else units
+        imported_kg, products_kg = imported.sum(), in_products.sum()
         held_before = self.held
-        if self.whole_units and (limited or self.held > 0):
-            if limited:
+        if self.whole_units and (short or self.held > 0):
+            if short:
                 placed_units = self.served.take(placed_units)
-            delivered = np.append(placed_units * self.kg_per_unit, delivered[-1])
+                # a use keeps at least the whole units its recycled magnets fill
+                extra = np.maximum(np.ceil(recycled[:-1] / self.kg_per_unit - 1e-9) - placed_units, 0.0)
+                self.served.given += extra
+                placed_units = placed_units + extra
+            rounded = np.append(placed_units * self.kg_per_unit, delivered[-1])
             # imports make up the rounding to whole units; region-made primary magnets that whole
             # units cannot take (less than a unit's) wait in the market for the next step
-            excess = supplied + self.held - delivered.sum()
+            excess = delivered.sum() + self.held - rounded.sum()
             self.held = 0.0
-            imported -= excess
-            if imported < 0:
-                in_products, imported = in_products + imported, 0.0
-            if in_products < 0:
-                self.held, in_products = -in_products, 0.0
-        # bonded magnets go to the uses that take them, sintered recycled magnets to any use; short
-        # of primary supply (expected mode), recycled magnets are placed first and primary ones
-        # share out the rest, so no recycled magnet is counted as primary
-        short = limited and not self.whole_units and demand > 0
-        bought = (wanted if short else delivered) * (1.0 - self.product_share[row])
-        to_bonded = _pro_rata(np.where(self.in_scope, 0.0, bought), bonded_made.sum())
-        to_sintered = allocate(bought - to_bonded, float(made.recycled.sum()), self.in_scope,
-                               self.policy.allocation_in(year))
-        (bonded_post, bonded_pre), (sintered_post, sintered_pre) = (spread(bonded_made, to_bonded),
-                                                                    spread(made.recycled, to_sintered))
-        post, pre = bonded_post + sintered_post, bonded_pre + sintered_pre
-        recycled_to = to_bonded + to_sintered
-        primary = delivered - recycled_to
-        if short:
-            primary = _pro_rata(wanted - recycled_to, supplied - recycled_to.sum())
-            delivered = recycled_to + primary
-            placed_units = units * np.divide(delivered[:-1], wanted[:-1], out=np.zeros_like(units),
-                                             where=wanted[:-1] > 0)
-        primary = np.maximum(primary, 0.0)
-        # primary magnets by source and destination: magnets in imported products go first to the
-        # uses that import products, the rest is shared between imports and region-made magnets
-        to_products = _fill(primary, in_products, wanted * self.product_share[row])
+            imported_kg -= excess
+            if imported_kg < 0:
+                products_kg, imported_kg = products_kg + imported_kg, 0.0
+            if products_kg < 0:
+                self.held, products_kg = -products_kg, 0.0
+            primary_by_cell = _scaled_by_slot(primary_by_cell, rounded - recycled, n_cells)
+            delivered = rounded
+        # primary magnets by source and destination: each source where it was asked for first
+        primary = np.maximum(delivered - recycled, 0.0)
+        to_products = _fill(primary, products_kg, per_slot(in_products))
         rest = primary - to_products
         # region-made primary magnets go first where they make up the recycled material's magnets
         # (recycled rare-earth alloy needs iron and boron), imports fill the rest
-        recycled = sintered_post + sintered_pre
-        to_region = _fill(rest, rest.sum() - imported, make_up_mass(recycled, self.composition))
+        bonded_lots = self._to_uses(to_bonded, bonded_made, n_cells)  # [origin, slot, element]
+        sintered = self._to_uses(to_whole, whole, n_cells) + self._to_uses(to_separated, separated, n_cells)
+        post = bonded_lots[:-1].sum(axis=0) + sintered[:-1].sum(axis=0)  # segments' scrap
+        pre = bonded_lots[-1] + sintered[-1]  # swarf (the `all` origin)
+        sintered_lot = sintered.sum(axis=0)
+        to_region = _fill(rest, rest.sum() - imported_kg, make_up_mass(sintered_lot, self.composition))
         to_imports = rest - to_region
-        # recycled magnets made that whole units could not take this step wait with the held ones
-        undelivered = np.maximum(bonded_made.sum(axis=0) + made.recycled.sum(axis=0) - (post + pre).sum(axis=0), 0.0)
-        region_made = self._region_made(to_region, made, to_sintered, recycled, held_before, undelivered)
+        made = making.finish(batch, region.sum())
+        delivered_by_cell = recycled_by_cell + primary_by_cell
+        missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros_like(need)
+        region_made = self._region_made(to_region, made, lots.mass(sintered_lot), sintered_lot, held_before,
+                                        np.zeros(len(ELEMENTS)))
         return Delivery(
             primary=lots.of_mass(to_products + to_imports, self.composition) + region_made,
             post_consumer=post,
@@ -159,13 +227,32 @@ class Market:
             units=placed_units,
             demand=demand,
             demand_elements=wanted @ self.composition,
-            shortage=max(demand - delivered.sum(), 0.0),
+            shortage=max(demand - delivered.sum(), 0.0) if short else 0.0,
             made=made,
             bonded=bonded_made,
             bonded_loss=bonded_loss,
             imported_magnets=lots.of_mass(to_imports, self.composition),
             imported_products=lots.of_mass(to_products, self.composition),
+            demand_by_grade=by_grade(cells),
+            delivered_by_grade=by_grade(delivered_by_cell.reshape(-1, n_cells)),
+            heavy_shortage=float(missing[controlled].sum()),
+            free_supply=all(factor[form, False] >= 1.0 - 1e-12 for form in FORMS),
         )
+
+    @staticmethod
+    def _heavy(lot: np.ndarray) -> np.ndarray:
+        """Dy + Tb share of each origin's material in a lot [kg by origin and element]."""
+        mass = lots.mass(lot)
+        return np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros_like(mass), where=mass > 0)
+
+    @staticmethod
+    def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> np.ndarray:
+        """Recycled lots [origin, destination slot, element] for `placed` [kg by origin and cell] of
+        `lot` [kg by origin and element]: each origin's material keeps its composition."""
+        mass = lots.mass(lot)
+        shares = np.divide(lot, mass[:, None], out=np.zeros_like(lot), where=mass[:, None] > 0)
+        by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
+        return by_slot[:, :, None] * shares[:, None, :]
 
     def _region_made(self, to_uses: np.ndarray, made: Made, to_sintered: np.ndarray, recycled: np.ndarray,
                      held_before: float, undelivered: np.ndarray) -> np.ndarray:
@@ -216,19 +303,7 @@ def _pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
     total = room.sum()
     if kg <= 0 or total <= 0:
         return np.zeros_like(room)
-    return room * min(kg / total, 1.0)
-
-
-def spread(lot: np.ndarray, to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(post-consumer, pre-consumer) lots [kg by destination slot and element] giving each
-    destination its part `to` [kg per slot] of a recycled `lot` [kg by origin slot and element]:
-    every destination gets the same mix of origins and elements."""
-    total = lot.sum()
-    if total <= 0:
-        none = np.zeros((to.size, lot.shape[1]))
-        return none, none
-    share = to / total
-    return np.outer(share, lots.segments_only(lot).sum(axis=0)), np.outer(share, lot[lots.ALL])
+    return room if kg >= total else room * (kg / total)
 
 
 def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
@@ -238,6 +313,15 @@ def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -
     need = np.maximum(target - recycled, 0.0)
     total = need.sum(axis=1, keepdims=True)
     return np.where(total > 0, need / np.where(total > 0, total, 1.0), composition)
+
+
+def _scaled_by_slot(primary: np.ndarray, per_slot: np.ndarray, n_cells: int) -> np.ndarray:
+    """Primary deliveries [kg by cell] rescaled so that each slot's cells sum to `per_slot` [kg]
+    (whole units), in proportion to what each cell had (evenly if it had none)."""
+    cells = primary.reshape(-1, n_cells)
+    total = cells.sum(axis=1, keepdims=True)
+    shares = np.divide(cells, total, out=np.full_like(cells, 1.0 / n_cells), where=total > 0)
+    return (shares * np.maximum(per_slot, 0.0)[:, None]).ravel()
 
 
 def make_up_mass(recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:

@@ -121,10 +121,13 @@ class Simulation:
                       *(Entry(name, n_slots) for name in (PRIMARY_SUPPLY, MAGNET_IMPORTS, PRODUCT_IMPORTS))]
         self.stocks = {n.name: np.zeros((self.n_years + 1, n_slots)) for n in self.nodes}
         self.element_stocks = {n.name: np.zeros((self.n_years + 1, len(ELEMENTS))) for n in self.nodes}
-        self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage", "in_house_swarf")}
+        self.metrics = {name: np.zeros(self.n_years) for name in ("demand", "shortage", "heavy_shortage",
+                                                                  "element_shortage", "in_house_swarf")}
         self.metrics["demand_elements"] = np.zeros((self.n_years, len(ELEMENTS)))
         for element in lots.HEAVY_RARE_EARTHS:  # the stockpile's heavy rare earths at the end of the year
             self.metrics[f"stockpile:{element}"] = np.zeros(self.n_years)
+        for name in ("demand_by_grade", "delivered_by_grade"):  # [year, slot, grade] kg
+            self.metrics[name] = np.zeros((self.n_years, n_slots, len(params.grades)))
         self.metrics["capacity:magnet_making"] = np.array(
             [self.magnet_making.capacity(y) * spy for y in params.years], dtype=float)
         for plant in (*self.hpms, *self.long_loop):
@@ -211,9 +214,14 @@ class Simulation:
         ledger, made, row = self.ledger, delivery.made, year - self.params.start_year
         self.metrics["demand"][row] += delivery.demand
         self.metrics["shortage"][row] += delivery.shortage
+        self.metrics["heavy_shortage"][row] += delivery.heavy_shortage
+        if delivery.free_supply:  # short of Dy/Tb alone: the heavy rare earths bind
+            self.metrics["element_shortage"][row] += delivery.heavy_shortage
         self.metrics["in_house_swarf"][row] += made.in_house_swarf
         self.metrics["demand_elements"][row] += delivery.demand_elements
         self._record_origins(year, delivery)
+        self.metrics["demand_by_grade"][row] += delivery.demand_by_grade
+        self.metrics["delivered_by_grade"][row] += delivery.delivered_by_grade
         ledger.move(year, MAGNET_MAKING, MARKET, made.recycled)
         ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary_part(made.primary), "primary")
         ledger.move(year, MAGNET_MAKING, PROCESS_LOSS, made.loss)

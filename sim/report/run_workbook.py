@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import kpi_table
-from ..analysis.kpis import meets
+from ..analysis.kpis import NAMED_KPIS, meets
 from ..analysis.results import Result
 from .summary import CONTENT_ROWS, KpiView
 from .workbook import Column, Sheet, write_workbook
@@ -45,10 +45,11 @@ def _is_share(values: pd.Series) -> bool:
 def kpis_by_year(result: Result) -> pd.DataFrame:
     """One row per year: the mean of every numeric KPI over replications, `target_met` (and
     `mandate_met`) by the same rule as summary.md applied to the means, the most frequent binding
-    constraint. With one replication these are the rows of kpis.csv."""
+    constraint and binding element. With one replication these are the rows of kpis.csv."""
     kpis = result.kpis.drop(columns="replication")
     flags = [c for c in ("target_met", "mandate_met") if c in kpis.columns]
-    numeric = kpis.drop(columns=[*flags, "binding_constraint"]).groupby("year").mean()
+    named = [c for c in NAMED_KPIS if c in kpis.columns]
+    numeric = kpis.drop(columns=[*flags, *named]).groupby("year").mean()
     target = result.params.target
     frame = numeric.reset_index()
     frame.insert(list(frame.columns).index("target_share") + 1, "target_met",
@@ -57,8 +58,8 @@ def kpis_by_year(result: Result) -> pd.DataFrame:
         met = [share <= 0 or bool(meets(scope, share))
                for share, scope in zip(numeric["mandate_share"], numeric["recycled_content_target_scope"])]
         frame.insert(list(frame.columns).index("mandate_share") + 1, "mandate_met", met)
-    binding = result.kpis.groupby("year")["binding_constraint"].agg(lambda s: s.value_counts().index[0])
-    frame["binding_constraint"] = binding.to_numpy()
+    for name in named:
+        frame[name] = result.kpis.groupby("year")[name].agg(lambda s: s.value_counts().index[0]).to_numpy()
     return frame
 
 

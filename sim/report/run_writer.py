@@ -50,11 +50,13 @@ def git_commit() -> str | None:
 
 
 def write_tables(result: Result, directory: Path) -> list[Path]:
-    """flows, flows_by_element, stocks, kpis (CSV, and Parquet when asked) and kpi_quantiles.csv."""
+    """flows, flows_by_element, stocks, kpis, shortage_by_grade (CSV, and Parquet when asked) and
+    kpi_quantiles.csv."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     tables = {"flows": result.flows, "flows_by_element": result.element_flows, "stocks": result.stocks,
-              "kpis": result.kpis, "kpi_quantiles": result.kpi_quantiles}
+              "kpis": result.kpis, "shortage_by_grade": result.shortage_by_grade,
+              "kpi_quantiles": result.kpi_quantiles}
     for name, frame in tables.items():
         path = directory / f"{name}.csv"
         frame.to_csv(path, index=False, float_format="%.9g")

@@ -1,0 +1,157 @@
+"""Magnet grades: each use's demand by grade with the Dy + Tb it needs, and the placing of recycled
+magnets only where their own Dy + Tb supports the grade (re-sintered magnets keep their feed's).
+
+A cell is (slot, grade, made with or without Dy/Tb); cells are columns [slot, 2 x grades]: the
+grades made with Dy/Tb, then the same grades made Dy-free (need 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.parameters import Params, generic_composition
+from ..config.series import by_year
+from ..config.values import ELEMENTS
+from . import lots
+
+#: Dy + Tb share a lot may fall short of a cell's need by (rounding of shares)
+TOLERANCE = 1e-9
+
+
+def grade_names(params: Params) -> list[str]:
+    return [grade.name for grade in params.grades]
+
+
+def reached_grade(params: Params, heavy: float) -> int:
+    """Index of the highest grade whose bulk Dy + Tb a share `heavy` reaches (the lowest if none)."""
+    reached = [i for i, grade in enumerate(params.grades) if grade.dy_tb <= heavy + 1e-12]
+    return reached[-1] if reached else 0
+
+
+class GradeDemand:
+    """Dated Dy + Tb needs of every (slot, grade): the bulk content, lowered by the segment's GBD
+    share (dy_tb x (1 - gbd_share x (1 - gbd_factor))), and the Dy-free share of each grade."""
+
+    def __init__(self, params: Params):
+        first, last = params.history_start, params.end_year
+        self.first_year = first
+        n_grades = len(params.grades)
+        other = np.zeros(n_grades)  # other uses: the grade generic magnets reach
+        other[reached_grade(params, _heavy(generic_composition()))] = 1.0
+        self.mix = np.vstack([[s.grade_mix for s in params.segments], other])  # [slot, grade]
+        content = np.array([g.dy_tb for g in params.grades])
+        saved = 1.0 - np.array([g.gbd_factor for g in params.grades])
+        gbd = _with_other_uses(by_year([s.gbd_share for s in params.segments], first, last))
+        self.need = content * (1.0 - gbd[:, :, None] * saved)  # [year row, slot, grade]
+        self.dy_free = _with_other_uses(by_year([s.dy_free_share for s in params.segments], first, last))
+        self.compositions = self._compositions(params)
+
+    def _compositions(self, params: Params) -> np.ndarray:
+        """Element shares of each slot's new magnets by year [year row, slot, element]: the
+        configured composition in start_year, its Dy and Tb scaled by the slot's Dy + Tb need
+        relative to start_year (dated GBD and Dy-free shares), Nd taking up the difference."""
+        base = lots.composition(params)
+        heavy = np.array([self.heavy_share(year) for year in range(params.history_start, params.end_year + 1)])
+        now = heavy[params.start_year - self.first_year]
+        ratio = np.divide(heavy, now, out=np.ones_like(heavy), where=now > 0)  # [year row, slot]
+        columns = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
+        out = np.repeat(base[None], heavy.shape[0], axis=0)
+        out[:, :, columns] = base[None, :, columns] * ratio[:, :, None]
+        out[:, :, ELEMENTS.index("Nd")] += base[None, :, columns].sum(axis=2) * (1.0 - ratio)
+        return out
+
+    def cells(self, year: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(kg, need) [slot, cell] of one step's demand `wanted` [kg by slot] in `year`."""
+        row = year - self.first_year
+        by_grade = wanted[:, None] * self.mix
+        free = self.dy_free[row][:, None]
+        kg = np.hstack([by_grade * (1.0 - free), by_grade * free])
+        return kg, np.hstack([self.need[row], np.zeros_like(self.need[row])])
+
+    def heavy_share(self, year: int) -> np.ndarray:
+        """Dy + Tb share of each slot's new magnets in `year` (mix, GBD and Dy-free weighted) [kg/kg]."""
+        row = year - self.first_year
+        return (self.mix * self.need[row]).sum(axis=1) * (1.0 - self.dy_free[row])
+
+
+def by_grade(cells: np.ndarray) -> np.ndarray:
+    """[slot, cell] summed over made with and without Dy/Tb: [slot, grade]."""
+    half = cells.shape[-1] // 2
+    return cells[..., :half] + cells[..., half:]
+
+
+def heavy_shares(params: Params) -> np.ndarray:
+    """Dy + Tb share of the magnets of each origin slot (segments, then swarf of generic magnets)."""
+    return np.array([_heavy(c) for c in lots.composition(params)])
+
+
+def separated_heavy_shares(params: Params) -> np.ndarray:
+    """Dy + Tb share of the rare earths (Nd, Pr, Dy, Tb) a long loop separates from each origin slot."""
+    composition = lots.composition(params)
+    rare_earths = composition[:, [ELEMENTS.index(e) for e in ("Nd", "Pr", "Dy", "Tb")]].sum(axis=1)
+    heavy = heavy_shares(params)
+    return np.divide(heavy, rare_earths, out=np.zeros_like(heavy), where=rare_earths > 0)
+
+
+def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Most recycled magnets [kg] of each origin that `room` [cell] can take when origin o serves only
+    cells of need <= share[o]: by rising share, each group may fill the room it can serve less what
+    the groups below may already take (so that any order of placing fits; `ready` [kg by origin])."""
+    out = np.zeros_like(ready)
+    taken = 0.0
+    for h in np.unique(share[ready > 0]):
+        group = (share == h) & (ready > 0)
+        allowed = max(room[need <= h + TOLERANCE].sum() - taken, 0.0)
+        total = ready[group].sum()
+        out[group] = ready[group] if allowed >= total else ready[group] * (allowed / total)
+        taken += min(total, allowed)
+    return out
+
+
+def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.ndarray,
+          order: np.ndarray, weight) -> tuple[np.ndarray, np.ndarray]:
+    """Place recycled lots [kg by origin] of Dy + Tb `share` [by origin] into `room` [kg by cell].
+
+    Lots go by rising share (so each finds room when its origin's cap was kept); a lot serves only
+    cells whose need is at most its share. Among them it fills first the cells of lowest `order`
+    (the share of their primary supply that arrives), and where that share is below 1 the cells of
+    highest need first (those lower lots cannot serve); cells primary supply reaches in full share
+    the rest by `weight(room, kg) -> kg spread` (the policy's allocation rule).
+    Returns (placed [origin, cell], room left [cell]); what finds no room stays unplaced.
+    """
+    room = room.copy()
+    placed = np.zeros((lots_kg.shape[0], room.shape[0]))
+    for h in np.unique(share[lots_kg > 0]):
+        group = (share == h) & (lots_kg > 0)
+        kg = lots_kg[group].sum()
+        eligible = need <= h + TOLERANCE
+        into = np.zeros_like(room)
+        for cells in _tiers(eligible, order, need):
+            if kg <= 0:
+                break
+            part = weight(np.where(cells, room, 0.0), kg)
+            into += part
+            room -= part
+            kg -= part.sum()
+        placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * into[None, :]
+    return placed, np.maximum(room, 0.0)
+
+
+def _tiers(eligible: np.ndarray, order: np.ndarray, need: np.ndarray):
+    """Masks of eligible cells in the order a recycled lot fills them (see place)."""
+    for level in np.unique(order[eligible]):
+        cells = eligible & (order == level)
+        if level >= 1.0:
+            yield cells
+            continue
+        for value in np.unique(need[cells])[::-1]:
+            yield cells & (need == value)
+
+
+def _heavy(composition) -> float:
+    return float(sum(composition[ELEMENTS.index(e)] for e in lots.HEAVY_RARE_EARTHS))
+
+
+def _with_other_uses(per_segment: np.ndarray) -> np.ndarray:
+    """A [year, segment] table with a last column for other uses (no GBD, no Dy-free magnets)."""
+    return np.hstack([per_segment, np.zeros((per_segment.shape[0], 1))])

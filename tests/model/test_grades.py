@@ -1,0 +1,86 @@
+"""Magnet grades: Dy + Tb needs by grade and segment, and where recycled magnets may go, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from chain_scenarios import small_config
+
+import sim
+from sim.model.grades import GradeDemand, by_grade, caps, place
+from sim.model.market import allocate
+
+GRADES = {"N": {"dy_tb": 0.0}, "M": {"dy_tb": 0.01}, "SH": {"dy_tb": 0.04, "gbd_factor": 0.4}}
+
+
+def params(**segment):
+    config = small_config(grades=GRADES)
+    config["segments"]["a"].update(segment)
+    return sim.parameters(config)
+
+
+def test_need_of_a_grade_with_gbd_and_dy_free_magnets():
+    """SH at 4 % bulk, a GBD factor of 0.4 and half the magnets diffused from 2025: 4 x (1 - 0.5 x 0.6)
+    = 2.8 % Dy+Tb; a quarter Dy-free: of 100 kg, 60 kg SH need 2.8 %, 20 kg SH need 0 (and 20 kg of
+    N split alike)."""
+    p = params(grade_mix={"N": 0.2, "SH": 0.8}, gbd_share={2024: 0.0, 2025: 0.5}, dy_free_share=0.25)
+    demand = GradeDemand(p)
+    kg, need = demand.cells(2025, np.array([100.0, 0.0]))
+    # columns: N, M, SH made with Dy/Tb, then the same Dy-free
+    assert kg[0] == pytest.approx([15.0, 0.0, 60.0, 5.0, 0.0, 20.0])
+    assert need[0] == pytest.approx([0.0, 0.01, 0.028, 0.0, 0.0, 0.0])
+    assert demand.need[2024 - p.history_start, 0, 2] == pytest.approx(0.04)  # before GBD: bulk
+    assert by_grade(kg)[0] == pytest.approx([20.0, 0.0, 80.0])
+    # Dy+Tb of the segment's new magnets: 0.8 x 2.8 % x 0.75 = 1.68 %
+    assert demand.heavy_share(2025)[0] == pytest.approx(0.0168)
+
+
+def test_a_segment_without_a_mix_takes_the_grade_its_composition_reaches():
+    """Generic magnets (2.3 % Dy+Tb) reach M (1 %) but not SH (4 %)."""
+    assert params().segments[0].grade_mix == (0.0, 1.0, 0.0)
+
+
+def pro_rata(room, kg):
+    return allocate(room, kg, np.zeros(room.shape, dtype=bool), "proportional")
+
+
+#: three cells of 10 kg: EV magnets needing 2 % Dy+Tb, hard-disk magnets needing 1 %, N needing none
+ROOM = np.array([10.0, 10.0, 10.0])
+NEED = np.array([0.02, 0.01, 0.0])
+
+
+def test_recycled_magnets_serve_only_grades_their_dy_tb_supports():
+    """Primary supply reaching every cell in full: 15 kg of hard-disk magnets (1.2 % Dy+Tb) can
+    fill the 1 % and 0 % cells only, 7.5 kg each pro rata; 5 kg of wind magnets (4 %) then spread
+    over the 10, 2.5 and 2.5 kg left: 3.33, 0.83, 0.83."""
+    lots_kg, share = np.array([15.0, 5.0]), np.array([0.012, 0.04])
+    placed, left = place(ROOM, NEED, lots_kg, share, np.ones(3), pro_rata)
+    assert placed[0] == pytest.approx([0.0, 7.5, 7.5])
+    assert placed[1] == pytest.approx([10 / 3, 2.5 / 3, 2.5 / 3])
+    assert left == pytest.approx(ROOM - placed.sum(axis=0))
+
+
+def test_recycled_magnets_go_first_where_primary_supply_does_not_reach():
+    """Primary supply reaches only the Dy-free cell (order 1, the others 0): the hard-disk magnets fill
+    the 1 % cell (10 kg) before the 0 % cell (5 kg); the wind magnets fill the EV cell."""
+    placed, _ = place(ROOM, NEED, np.array([15.0, 5.0]), np.array([0.012, 0.04]), np.array([0.0, 0.0, 1.0]),
+                      pro_rata)
+    assert placed[0] == pytest.approx([0.0, 10.0, 5.0])
+    assert placed[1] == pytest.approx([5.0, 0.0, 0.0])
+
+
+def test_short_of_primary_supply_recycled_magnets_go_to_the_highest_grade_they_support():
+    """No primary supply reaches any cell: 12 kg of wind magnets (4 %) fill the 2 % cell (10 kg)
+    before the 1 % one (2 kg), and none goes to the Dy-free cell."""
+    placed, left = place(ROOM, NEED, np.array([12.0]), np.array([0.04]), np.zeros(3), pro_rata)
+    assert placed[0] == pytest.approx([10.0, 2.0, 0.0])
+    assert left == pytest.approx([0.0, 8.0, 10.0])
+
+
+def test_caps_keep_every_lot_placeable():
+    """30 kg of hard-disk and 20 kg of wind magnets ready: the hard-disk ones may fill the 20 kg of
+    cells they serve, the wind ones the 30 kg they serve less those 20 kg."""
+    cap = caps(ROOM, NEED, np.array([30.0, 20.0]), np.array([0.012, 0.04]))
+    assert cap == pytest.approx([20.0, 10.0])
+    placed, left = place(ROOM, NEED, cap, np.array([0.012, 0.04]), np.zeros(3), pro_rata)
+    assert placed.sum() == pytest.approx(30.0) and left == pytest.approx(np.zeros(3), abs=1e-12)
