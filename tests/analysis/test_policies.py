@@ -74,9 +74,11 @@ def test_heavy_ree_embargo_cuts_china_s_controlled_magnets_and_feed_for_six_mont
     # magnets and its 70 % of the primary feed of region-made magnets; products are exempt
     primary_made = baseline.at[2028, "region_made_t"] - baseline.at[2028, "recycled_output_t"]
     expected = 0.5 * (0.9 * baseline.at[2028, "imported_magnets_t"] + 0.7 * primary_made)
-    # within 0.2 %: fewer region-made primary magnets change how the market makes up recycled alloy
-    # into magnets (iron and boron from primary feed), which moves a few tonnes between the sources
-    assert policy.at[2028, "shortage_t"] == pytest.approx(expected, rel=2e-3)
+    # at most that (0.2 % for how the market makes up recycled alloy into magnets): the Dy and Tb
+    # recovered by the long loop are not licensed and let region-made magnets that need them be
+    # made, less than 2 % of the cut
+    assert expected * (1 - 0.02) <= policy.at[2028, "shortage_t"] <= expected * (1 + 2e-3)
+    assert policy.at[2028, "binding_element"] == "Dy"
     assert policy.at[2028, "imported_products_t"] == pytest.approx(baseline.at[2028, "imported_products_t"])
     assert policy.loc[[2027, 2029], "shortage_t"].eq(0).all()
     assert policy.at[2028, "dy_supply_china_t"] < 0.7 * baseline.at[2028, "dy_supply_china_t"]
