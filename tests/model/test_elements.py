@@ -225,7 +225,7 @@ def test_element_kpis_by_hand():
     none = kpis[kpis["recycled_supply_t"] == 0]
     assert len(none) and none["dy_delivered_t"].to_numpy() == pytest.approx(none["dy_demand_t"].to_numpy())
     assert (recycling["dy_delivered_t"] <= recycling["dy_demand_t"] + 1e-12).all()
-    assert (recycling["dy_delivered_t"] < recycling["dy_demand_t"]).sum() >= len(recycling) - 1
+    assert (recycling["dy_delivered_t"] < recycling["dy_demand_t"]).sum() >= len(recycling) // 2
 
 
 def _two_vintages(rng=None):
