@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.world import World
-from ..model.balance import check
+from ..model.balance import check, check_elements
 from ..model.graph import SCRAP_IMPORT, SCRAP_STORE
 from ..model.world import CoupledRecord, simulate_world
 from .results import Result, ResultBuilder, quantiles
@@ -86,12 +86,13 @@ def bloc_kpis(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_world(world: World, record: CoupledRecord, replication: int) -> None:
-    """Every region balances node by node, as a single-region run is checked,
-    and every tonne of scrap traded leaves a region exactly as it arrives in another."""
+    """Every region balances node by node, in mass and element by element, as a single-region run
+    is checked, and every tonne of scrap traded leaves a region exactly as it arrives in another."""
     for code, params in world.regions.items():
         region = record.regions[code]
         n_years = params.end_year + 1 - params.start_year
         check(region.graph, region.flows, region.stocks, n_years, replication)
+        check_elements(region.graph, region.element_flows, region.element_stocks, n_years, replication)
     for code in world.regions:
         sent_in = sum((sums for (_, d), sums in record.trade.items() if d == code), np.zeros(len(record.pool)))
         imported = record.regions[code].flows.get((SCRAP_IMPORT, SCRAP_STORE, "recycled"))
