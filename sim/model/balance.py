@@ -14,21 +14,10 @@ class MassBalanceError(RuntimeError):
 
 
 def node_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str,
-                 n_years: int) -> tuple[np.ndarray, np.ndarray]:
-    """(inflow, outflow) of `node` per year [kg], summed over origins and slots."""
-    inflow, outflow = np.zeros(n_years), np.zeros(n_years)
-    for (src, dst, _), sums in flows.items():
-        if dst == node:
-            inflow += sums.sum(axis=1)
-        if src == node:
-            outflow += sums.sum(axis=1)
-    return inflow, outflow
-
-
-def element_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str,
-                    n_years: int) -> tuple[np.ndarray, np.ndarray]:
-    """(inflow, outflow) of `node` [year, element] in kg, from flows [year, slot, element]."""
-    inflow, outflow = np.zeros((n_years, len(ELEMENTS))), np.zeros((n_years, len(ELEMENTS)))
+                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(inflow, outflow) of `node` [kg] of `shape`, summed over origins and slots: per year from flows
+    [year, slot], or per year and element from flows [year, slot, element]."""
+    inflow, outflow = np.zeros(shape), np.zeros(shape)
     for (src, dst, _), sums in flows.items():
         if dst == node:
             inflow += sums.sum(axis=1)
@@ -71,15 +60,8 @@ def check(graph: FlowGraph, flows, stocks: dict[str, np.ndarray], n_years: int, 
     stocks : node -> [n_years + 1, slots] end-of-year stocks, row 0 the opening stock
     The tolerance is abs_tol [kg] plus rel_tol times the node's throughput and stock that year.
     """
-    _require_nodes(graph, flows, stocks)
-    for node, stock in stocks.items():
-        inflow, outflow = node_balance(flows, node, n_years)
-        broken = _first_break(inflow, outflow, stock.sum(axis=1), rel_tol, abs_tol)
-        if broken:
-            (i,), _, change = broken
-            raise MassBalanceError(
-                f"mass balance broken at node {node!r}, replication {replication}, year index {i}: "
-                f"inflow {inflow[i]:.6g} kg - outflow {outflow[i]:.6g} kg != change of stock {change:.6g} kg")
+    levels = {node: stock.sum(axis=1) for node, stock in stocks.items()}
+    _check(graph, flows, levels, n_years, replication, rel_tol, abs_tol, lambda index: "mass")
 
 
 def check_elements(graph: FlowGraph, flows, stocks: dict[str, np.ndarray], n_years: int,
@@ -90,12 +72,20 @@ def check_elements(graph: FlowGraph, flows, stocks: dict[str, np.ndarray], n_yea
     stocks : node -> [n_years + 1, element] end-of-year element stocks, row 0 the opening stock
     Each element must balance on its own, with the tolerance of `check` per element.
     """
-    _require_nodes(graph, flows, stocks)
-    for node, stock in stocks.items():
-        inflow, outflow = element_balance(flows, node, n_years)
-        broken = _first_break(inflow, outflow, stock, rel_tol, abs_tol)
+    _check(graph, flows, stocks, n_years, replication, rel_tol, abs_tol, lambda index: ELEMENTS[index[1]])
+
+
+def _check(graph: FlowGraph, flows, levels: dict[str, np.ndarray], n_years: int, replication: int,
+           rel_tol: float, abs_tol: float, balance) -> None:
+    """The one loop of both checks: levels are the end-of-year stocks [n_years + 1, ...] of each node,
+    balance(index) names what broke at index (year, ...) of a node's balance (mass, or an element)."""
+    _require_nodes(graph, flows, levels)
+    for node, level in levels.items():
+        inflow, outflow = node_balance(flows, node, (n_years, *level.shape[1:]))
+        broken = _first_break(inflow, outflow, level, rel_tol, abs_tol)
         if broken:
-            (i, e), _, change = broken
+            index, _, change = broken
             raise MassBalanceError(
-                f"{ELEMENTS[e]} balance broken at node {node!r}, replication {replication}, year index {i}: "
-                f"inflow {inflow[i, e]:.6g} kg - outflow {outflow[i, e]:.6g} kg != change of stock {change:.6g} kg")
+                f"{balance(index)} balance broken at node {node!r}, replication {replication}, year index "
+                f"{index[0]}: inflow {inflow[index]:.6g} kg - outflow {outflow[index]:.6g} kg != change of stock "
+                f"{change:.6g} kg")

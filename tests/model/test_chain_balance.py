@@ -100,10 +100,12 @@ def test_check_accepts_an_untouched_record():
 
 
 def test_check_fails_loudly_on_a_tampered_stock():
-    """A record whose scrap-store stock was raised by 1 kg in one year raises MassBalanceError naming the node."""
+    """A record whose scrap-store stock was raised by 1 kg at the end of year index 3 (row 4; row 0 is
+    the opening stock) raises MassBalanceError naming the mass balance, the node and that year."""
     record, n_years = _record()
     record.stocks["scrap_store"][4, 0] += 1.0
-    with pytest.raises(sim.MassBalanceError, match="scrap_store"):
+    with pytest.raises(sim.MassBalanceError, match="^mass balance broken at node 'scrap_store', replication 0, "
+                                                   "year index 3: inflow "):
         check(record.graph, record.flows, record.stocks, n_years)
 
 
