@@ -19,7 +19,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from . import parameter_table as table
-from .errors import ConfigError, composition_error
+from .errors import ConfigError, composition_error, dotted
+from .overrides import parse as parse_overrides
 from .parameters import Params, validate
 from .values import SERIES_KNOBS
 
@@ -107,16 +108,33 @@ def _compose_documented(overrides: list[str], config_name: str, with_hydra: bool
             absent = re.match(r"Could not override '([^']+)'", str(error))
             key = absent.group(1) if absent else None
             index = next((i for i, o in enumerate(overrides) if o.partition("=")[0] == key), None)
-            if index is None or not _documented(key, overrides[:index] + overrides[index + 1:], config_name):
+            if index is None or not _documented(overrides[index], overrides[:index] + overrides[index + 1:],
+                                                config_name):
                 raise
             overrides[index] = "++" + overrides[index]
+        except (TypeError, ValueError) as error:  # OmegaConf, for a list item addressed by other than its number
+            named = re.fullmatch(r"Index '([^']*)' \(str\) is not an int|invalid literal for int\(\) with base 10: "
+                                 r"'([^']*)'", str(error))
+            item = named and (named.group(1) or named.group(2))
+            override = next((o for o in overrides if item in o.partition("=")[0].split(".")), None) if item else None
+            if override is None:
+                raise
+            key, _, value = override.partition("=")
+            parts = key.lstrip("+~").split(".")
+            items = ".".join(parts[:parts.index(item)])
+            raise ConfigError(key.lstrip("+~"), value, f"a list item by its number ({items}.0, {items}.1, ...: "
+                                                       f"{items} is a list)") from None
 
 
-def _documented(key: str, others: list[str], config_name: str) -> bool:
-    """Whether `key` is a documented key whose parent is in the config; a documented key below a
-    segment or plant the config lacks raises a ConfigError naming the ones it has."""
+def _documented(override: str, others: list[str], config_name: str) -> bool:
+    """Whether the key of `override` is a documented key whose parent is in the config; a documented
+    key below a segment, plant or grade the config lacks raises a ConfigError naming the ones it
+    has, and one that numbers it (grades.0.dy_tb: these are mappings by name) one saying how to name it."""
+    key = override.partition("=")[0]
     parts = tuple(key.split("."))
-    if table.children(parts[:-1]).get(parts[-1]) is None:
+    numbered = next((depth for depth in range(1, len(parts)) if parts[depth].isdigit() and _wildcard(parts[:depth])),
+                    None)
+    if numbered is None and table.children(parts[:-1]).get(parts[-1]) is None:
         return False
     # the config-group choices and additions decide which segments and plants there are
     choices = [o for o in others if o.startswith(("+", "hydra.")) or "." not in o.partition("=")[0]]
@@ -124,6 +142,12 @@ def _documented(key: str, others: list[str], config_name: str) -> bool:
         cfg = compose(config_name=config_name, overrides=choices)
     except HydraException:
         return False
+    if numbered is not None:
+        group, wildcard = ".".join(parts[:numbered]), _wildcard(parts[:numbered])
+        names = ", ".join(map(str, OmegaConf.select(cfg, group) or ()))
+        raise ConfigError(key, parse_overrides([override])[0].value(),
+                          f"a {wildcard.strip('<>')} named, not numbered: "
+                          f"{'.'.join((group, wildcard, *parts[numbered + 1:]))} with {wildcard} one of {names}")
     if OmegaConf.select(cfg, ".".join(parts[:-1])) is not None:
         return True
     for depth in range(1, len(parts) - 1):
@@ -134,6 +158,11 @@ def _documented(key: str, others: list[str], config_name: str) -> bool:
     return False
 
 
+def _wildcard(prefix: tuple[str, ...]) -> str | None:
+    """The wildcard of the table below `prefix` (<grade> below grades), when it is a mapping by name."""
+    return next((name for name in table.children(prefix) if name in table.WILDCARDS), None)
+
+
 def parameters(cfg: DictConfig | Mapping) -> Params:
     """Validate a composed config into parameters (raises ConfigError on bad input)."""
     if isinstance(cfg, DictConfig):
@@ -141,7 +170,7 @@ def parameters(cfg: DictConfig | Mapping) -> Params:
             container = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]),
                                                resolve=True)
         except OmegaConfBaseException as error:  # e.g. ${nosuch}
-            key = getattr(error, "full_key", None) or "config"
+            key = dotted(getattr(error, "full_key", None) or "config")
             reason = str(error).splitlines()[0]
             raise ConfigError(key, _unresolved(cfg, key), f"an interpolation that resolves ({reason})") from None
     elif isinstance(cfg, Mapping):
@@ -192,5 +221,8 @@ def _unresolved(cfg: DictConfig, key: str):
     """The text of `key` before interpolation, for the message of an interpolation error."""
     value = OmegaConf.to_container(cfg, resolve=False)
     for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, list):
+            value = value[int(part)] if part.isdigit() and int(part) < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
     return value

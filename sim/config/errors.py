@@ -51,12 +51,26 @@ def composition_error(error: Exception) -> ConfigError:
             return ConfigError(key, value, f"an anchor year that {parent} has (add one with +{key}=...; anchor years "
                                            "in YAML must be quoted, '2030':, to be edited from the command line)")
         return ConfigError(key, value, f"a key of the config{_allowed(parent)} (add a new key with +{key}=...)")
+    merging = re.match(r"Error merging override ([^=]+)=(.*)", message, re.S)
+    beyond = merging and isinstance(error.__cause__, IndexError)  # an item number past the end of a list
+    listed = re.search(r"full_key: (\S+)\[\d+\]", str(error.__cause__)) if beyond else None
+    if listed:  # OmegaConf names the list with brackets
+        key, value = merging.groups()
+        items = dotted(listed.group(1))
+        return ConfigError(key.lstrip("+~"), value, f"an item that {items} has (numbered from 0; to add one, "
+                                                    f"give the whole list: {items}=[...])")
     appended = re.match(r"Could not append to config\. An item is already at '([^']+)'", message)
     if appended:
         key = appended.group(1)
         return ConfigError("+" + key, None, f"a key that is not in the config yet (to change {key}, drop the +)")
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     return ConfigError("config", lines[0] if lines else type(error).__name__, "a config Hydra can compose")
+
+
+def dotted(full_key: str) -> str:
+    """OmegaConf's key of a list item, policy.licences[0].to, as the command line writes it and
+    every message names it: policy.licences.0.to (Hydra's override grammar has no brackets in keys)."""
+    return re.sub(r"\[(\d+)\]", r".\1", full_key)
 
 
 def _allowed(parent: str) -> str:

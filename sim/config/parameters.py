@@ -396,8 +396,8 @@ def _grade_mix(key: str, fields: dict, grades: tuple[Grade, ...]) -> tuple[float
 def _apply_rate_changes(policy: dict, segments: dict[str, dict]) -> tuple:
     """Step each segment's rates at the dates of the policy's rate changes and of the changes added
     to them (policy.added_rate_changes), in date order whatever the order of the lists."""
-    listed = [(f"policy.rate_changes[{i}]", c) for i, c in enumerate(policy["rate_changes"])]
-    listed += [(f"policy.added_rate_changes[{i}]", c) for i, c in enumerate(policy.pop("added_rate_changes"))]
+    listed = [(f"policy.rate_changes.{i}", c) for i, c in enumerate(policy["rate_changes"])]
+    listed += [(f"policy.added_rate_changes.{i}", c) for i, c in enumerate(policy.pop("added_rate_changes"))]
     changed: dict[tuple[int, str, str], str] = {}
     for item_key, (year, segment, key, value) in sorted(listed, key=lambda item: item[1][0]):
         if segment != "all" and segment not in segments:

@@ -51,8 +51,8 @@ def licences(regimes: tuple, start_year: int) -> tuple[Licence, ...]:
     out = []
     for i, fields in enumerate(regimes):
         licence = Licence(*fields)
-        key = f"policy.licences[{i}]"
-        ends = [(f"{key}.to", licence.end)] + [(f"{key}.windows[{j}].to", w[1]) for j, w in enumerate(licence.windows)]
+        key = f"policy.licences.{i}"
+        ends = [(f"{key}.to", licence.end)] + [(f"{key}.windows.{j}.to", w[1]) for j, w in enumerate(licence.windows)]
         for item_key, end in ends:
             if end <= start_year:
                 raise ConfigError(item_key, _month(end), f"a period ending after the start of start_year "

@@ -261,7 +261,7 @@ def _events(key: str, value, fields: tuple[str, ...]) -> list[tuple[str, Mapping
         raise ConfigError(key, value, "a list of {" + ", ".join(fields) + "}")
     items = []
     for i, item in enumerate(value):
-        item_key = f"{key}[{i}]"
+        item_key = f"{key}.{i}"
         if not isinstance(item, Mapping) or set(item) != set(fields):
             raise ConfigError(item_key, item, f"a mapping with exactly {', '.join(fields)}")
         items.append((item_key, item))
@@ -349,7 +349,7 @@ def _licences(key: str, value) -> tuple:
         raise ConfigError(key, value, "a list of licence regimes {" + ", ".join(LICENCE_FIELDS) + ", ...}")
     regimes = []
     for i, item in enumerate(value):
-        item_key = f"{key}[{i}]"
+        item_key = f"{key}.{i}"
         if not isinstance(item, Mapping):
             raise ConfigError(item_key, item, "a mapping with " + ", ".join(LICENCE_FIELDS))
         for name in item:

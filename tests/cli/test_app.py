@@ -67,7 +67,7 @@ BAD_OVERRIDES = {
     "unknown top-level key": ("+colour=red", "colour"),
     "unknown segment in a rate change": (
         "policy.rate_changes=[{year: 2030, segment: scooters, key: collection_rate, value: 0.9}]",
-        "policy.rate_changes[0].segment"),
+        "policy.rate_changes.0.segment"),
 }
 
 

@@ -168,62 +168,71 @@ case("allocation unknown", "policy.allocation", "policy.allocation=random")
 case("export_ban_year text", "policy.export_ban_year", "policy.export_ban_year=soon")
 case("export_ban_year fractional", "policy.export_ban_year", "policy.export_ban_year=2030.5")
 case("rate_changes not a list", "policy.rate_changes", "policy.rate_changes=5")
-case("rate change missing value", "policy.rate_changes[0]",
+case("rate change missing value", "policy.rate_changes.0",
      "policy.rate_changes=[{year: 2030, segment: ev_traction, key: collection_rate}]")
-case("rate change extra field", "policy.rate_changes[0]",
+case("rate change extra field", "policy.rate_changes.0",
      "policy.rate_changes=[{year: 2030, segment: all, key: collection_rate, value: 0.9, note: x}]")
-case("rate change unknown rate", "policy.rate_changes[0].key",
+case("rate change unknown rate", "policy.rate_changes.0.key",
      "policy.rate_changes=[{year: 2030, segment: all, key: export_share, value: 0.9}]")
-case("rate change unknown segment", "policy.rate_changes[0].segment",
+case("rate change unknown segment", "policy.rate_changes.0.segment",
      "policy.rate_changes=[{year: 2030, segment: scooters, key: collection_rate, value: 0.9}]")
-case("rate change value above 1", "policy.rate_changes[0].value",
+case("rate change value above 1", "policy.rate_changes.0.value",
      "policy.rate_changes=[{year: 2030, segment: all, key: collection_rate, value: 1.9}]")
-case("rate change year text", "policy.rate_changes[0].year",
+case("rate change year text", "policy.rate_changes.0.year",
      "policy.rate_changes=[{year: soon, segment: all, key: collection_rate, value: 0.9}]")
-case("rate change segment a number", "policy.rate_changes[0].segment",
+case("rate change segment a number", "policy.rate_changes.0.segment",
      "policy.rate_changes=[{year: 2030, segment: 5, key: collection_rate, value: 0.9}]")
-case("two changes of one rate in one year", "policy.rate_changes[1].year",
+case("two changes of one rate in one year", "policy.rate_changes.1.year",
      f"policy.rate_changes=[{CHANGE}, {{year: 2030, segment: all, key: collection_rate, value: 0.5}}]")
-case("added change of a policy's rate in the same year", "policy.added_rate_changes[0].year", "policy=combined",
+case("added change of a policy's rate in the same year", "policy.added_rate_changes.0.year", "policy=combined",
      "policy.added_rate_changes=[{year: 2029, segment: ev_traction, key: liberation_rate, value: 0.9}]")
-case("added change of an unknown segment", "policy.added_rate_changes[0].segment",
+case("added change of an unknown segment", "policy.added_rate_changes.0.segment",
      "policy.added_rate_changes=[{year: 2031, segment: bikes, key: collection_rate, value: 0.9}]")
-case("supply shock end before start", "policy.supply_shocks[0].end",
+case("supply shock end before start", "policy.supply_shocks.0.end",
      "policy.supply_shocks=[{start: 2030, end: 2029, availability: 0.5}]")
-case("supply shock availability above 1", "policy.supply_shocks[0].availability",
+case("supply shock availability above 1", "policy.supply_shocks.0.availability",
      "policy.supply_shocks=[{start: 2030, end: 2031, availability: 2}]")
-case("supply shock missing end", "policy.supply_shocks[0]", "policy.supply_shocks=[{start: 2030, availability: 0.5}]")
-case("supply shock start infinite", "policy.supply_shocks[0].start",
+case("supply shock missing end", "policy.supply_shocks.0", "policy.supply_shocks=[{start: 2030, availability: 0.5}]")
+case("supply shock start infinite", "policy.supply_shocks.0.start",
      "policy.supply_shocks=[{start: -inf, end: 2031, availability: 0.5}]")
 EMBARGO = "{elements: [Dy, Tb], forms: [magnets], from: '2028-01', months: 6, approval_share: 0}"
-case("licence month 13", "policy.licences[0].from", "policy=heavy_ree_embargo", "policy.licences.0.from=2028-13")
-case("licence from not a date", "policy.licences[0].from", "policy=heavy_ree_embargo", "policy.licences.0.from=soon")
-case("licence to before from", "policy.licences[0].to",
+case("licence month 13", "policy.licences.0.from", "policy=heavy_ree_embargo", "policy.licences.0.from=2028-13")
+case("licence from not a date", "policy.licences.0.from", "policy=heavy_ree_embargo", "policy.licences.0.from=soon")
+case("licence to before from", "policy.licences.0.to",
      "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-05', to: '2028-03', approval_share: 0}]")
-case("licence months and to", "policy.licences[0].months",
+case("licence months and to", "policy.licences.0.months",
      "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-01', to: '2028-03', months: 2, "
      "approval_share: 0}]")
-case("licence unknown form", "policy.licences[0].forms",
+case("licence unknown form", "policy.licences.0.forms",
      "policy.licences=[{elements: [Dy], forms: [rotors], from: '2028-01', approval_share: 0}]")
-case("licence unknown element", "policy.licences[0].elements",
+case("licence unknown element", "policy.licences.0.elements",
      "policy.licences=[{elements: [Sm], forms: [magnets], from: '2028-01', approval_share: 0}]")
-case("licence unknown origin", "policy.licences[0].origin", "policy=heavy_ree_embargo",
+case("licence unknown origin", "policy.licences.0.origin", "policy=heavy_ree_embargo",
      "policy.licences.0.origin=usa")
-case("licence approval share above 1", "policy.licences[0].approval_share", "policy=heavy_ree_embargo",
+case("licence approval share above 1", "policy.licences.0.approval_share", "policy=heavy_ree_embargo",
      "policy.licences.0.approval_share=1.5")
-case("licence delay negative", "policy.licences[0].delay", "policy=licence_2025", "policy.licences.0.delay=-3 day")
-case("licence delay not a time", "policy.licences[0].delay", "policy=licence_2025", "policy.licences.0.delay=3 kg")
-case("licence missing approval share", "policy.licences[0].approval_share",
+case("licence delay negative", "policy.licences.0.delay", "policy=licence_2025", "policy.licences.0.delay=-3 day")
+case("licence delay not a time", "policy.licences.0.delay", "policy=licence_2025", "policy.licences.0.delay=3 kg")
+case("licence missing approval share", "policy.licences.0.approval_share",
      "policy.licences=[{elements: [Dy], forms: [magnets], from: '2028-01'}]")
-case("licence unknown field", "policy.licences[0].quota", f"policy.licences=[{EMBARGO[:-1]}, quota: 5}}]")
-case("licence window ends before start_year", "policy.licences[0].windows[0].to", "policy=licence_2025",
+case("licence unknown field", "policy.licences.0.quota", f"policy.licences=[{EMBARGO[:-1]}, quota: 5}}]")
+case("licence window ends before start_year", "policy.licences.0.windows.0.to", "policy=licence_2025",
      "start_year=2026")
-case("licence window share above 1", "policy.licences[0].windows[0].approval_share", "policy=licence_2025",
+case("licence window share above 1", "policy.licences.0.windows.0.approval_share", "policy=licence_2025",
      "policy.licences.0.windows.0.approval_share=2")
-case("licence exempt unknown form", "policy.licences[0].exempt.rotors", "policy=licence_2025",
+case("licence exempt unknown form", "policy.licences.0.exempt.rotors", "policy=licence_2025",
      "+policy.licences.0.exempt.rotors=2025-09-16")
-case("licence exempt bad day", "policy.licences[0].exempt.magnets_in_products", "policy=licence_2025",
+case("licence exempt bad day", "policy.licences.0.exempt.magnets_in_products", "policy=licence_2025",
      "policy.licences.0.exempt.magnets_in_products=2025-09-31")
+# a list item is named by its number, as Hydra's override grammar addresses it
+case("licence share unresolved interpolation", "policy.licences.0.approval_share", "policy=licence_2025",
+     "policy.licences.0.approval_share=${nosuch}")
+case("licence past the end of the list", "policy.licences.1.approval_share", "policy=licence_2025",
+     "policy.licences.1.approval_share=0.5")
+case("licence item named", "policy.licences.first.approval_share", "policy=licence_2025",
+     "policy.licences.first.approval_share=0.5")
+case("licence item named, set whole", "policy.licences.first", "policy=licence_2025", "policy.licences.first=0.5")
+case("rate change past the end of the list", "policy.rate_changes.0.value", "policy.rate_changes.0.value=0.5")
 case("stockpile size negative", "policy.stockpile.size_months", "policy.stockpile.size_months=-1")
 case("stockpile fill_months 0", "policy.stockpile.fill_months", "policy.stockpile.fill_months=0")
 case("stockpile unknown element", "policy.stockpile.elements", "policy.stockpile.elements=[Dy, Sm]")
@@ -244,9 +253,14 @@ case("grade without dy_tb", "grades.XH.dy_tb", "+grades.XH={gbd_factor: 0.3}")
 case("grade dy_tb above 1", "grades.SH.dy_tb", "grades.SH.dy_tb=4")
 case("gbd factor above 1", "grades.UH.gbd_factor", "grades.UH.gbd_factor=1.3")
 case("misspelt grade key", "grades.SH.dytb", "+grades.SH.dytb=0.04")
+# grades, segments and plants are mappings by name: a number in place of a name is refused
+case("grade numbered", "grades.0.dy_tb", "grades.0.dy_tb=-0.1")
+case("grade numbered, set whole", "grades.0", "grades.0=5")
+case("segment numbered", "segments.0.collection_rate", "segments.0.collection_rate=0.5")
+case("plant numbered", "plants.0.vessels", "plants.0.vessels=3")
 case("gbd share above 1", f"{EV}.gbd_share", f"{EV}.gbd_share=1.2")
 case("magnet-free share not a share", f"{EV}.magnet_free_share", f"{EV}.magnet_free_share=lots")
-case("rate change of gbd share above 1", "policy.rate_changes[0].value",
+case("rate change of gbd share above 1", "policy.rate_changes.0.value",
      "policy.rate_changes=[{year: 2030, segment: ev_traction, key: gbd_share, value: 2}]")
 case("figures not a boolean", "output.figures", "output.figures=maybe")
 case("sankey_year before start_year", "output.sankey_year", "output.sankey_year=2000")
@@ -348,6 +362,46 @@ def test_the_catalogue_is_large():
     assert len(CASES) + len(API_CALLS) + 1 >= 120
 
 
+#: bad input in a list item: (overrides, a good value of the key the message names)
+LIST_ITEMS = {
+    "licence share": (("policy=licence_2025", "policy.licences.0.approval_share=2"), "0.5"),
+    "licence window share": (("policy=licence_2025", "policy.licences.0.windows.0.approval_share=2"), "0.5"),
+    "licence share interpolation": (("policy=licence_2025", "policy.licences.0.approval_share=${nosuch}"), "0.5"),
+    "licence from, list given whole": (
+        ("policy.licences=[{elements: [Dy], forms: [magnets], from: soon, approval_share: 0}]",), "2028-01"),
+    "rate change value": (("policy.rate_changes=[{year: 2030, segment: all, key: collection_rate, value: 1.9}]",),
+                          "0.9"),
+    "supply shock end": (("policy.supply_shocks=[{start: 2030, end: 2029, availability: 0.5}]",), "2031"),
+}
+
+
+@pytest.mark.parametrize("overrides, good", LIST_ITEMS.values(), ids=list(LIST_ITEMS))
+def test_the_key_named_for_a_list_item_is_one_the_command_line_sets(overrides, good):
+    """The key a message names for a list item (policy.licences.0.approval_share) is in the form of
+    Hydra's override grammar: given back with a good value, it mends that very item."""
+    with pytest.raises(sim.ConfigError) as raised:
+        sim.parameters(sim.load_config(list(overrides)))
+    key = raised.value.key
+
+    sim.parameters(sim.load_config([*overrides, f"{key}={good}"]))
+
+
+def test_a_grade_by_number_is_refused_saying_how_to_name_it():
+    """Grades are a mapping by name (ordered by dy_tb, not by the file): grades.0.dy_tb is refused
+    naming that key and the value, with how to name a grade; by name the same value is refused
+    as any bad share is."""
+    with pytest.raises(sim.ConfigError) as by_number:
+        sim.parameters(sim.load_config(["grades.0.dy_tb=-0.1"]))
+    with pytest.raises(sim.ConfigError) as by_name:
+        sim.parameters(sim.load_config(["grades.N.dy_tb=-0.1"]))
+
+    assert (by_number.value.key, by_number.value.value) == ("grades.0.dy_tb", -0.1)
+    assert by_number.value.expected == "a grade named, not numbered: grades.<grade>.dy_tb with <grade> one of " \
+                                       "N, M, H, SH, UH, EH"
+    assert (by_name.value.key, by_name.value.value, by_name.value.expected) == \
+        ("grades.N.dy_tb", -0.1, "a share in [0, 1]")
+
+
 #: a representative subset through the command line: (overrides, key)
 CLI_CASES = {
     "validation": (("plants.heraeus_bitterfeld.vessels=0",), "plants.heraeus_bitterfeld.vessels"),
@@ -358,6 +412,8 @@ CLI_CASES = {
     "override grammar": (("segments.ev_traction.collection_rate=[0.1",), "segments.ev_traction.collection_rate"),
     "interpolation": (("policy.name=${nosuch}",), "policy.name"),
     "yield_sd": (("industry.magnet_making.yield_sd=0.5",), "industry.magnet_making.yield_sd"),
+    "list item": (("policy=licence_2025", "policy.licences.0.approval_share=2"), "policy.licences.0.approval_share"),
+    "grade by number": (("grades.0.dy_tb=-0.1",), "grades.0.dy_tb"),
     "replications": (("mode=stochastic", "replications=10000000"), "replications"),
     "run directory under a file": (("hydra.run.dir=blocker/run",), "hydra.run.dir"),
 }

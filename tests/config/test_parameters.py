@@ -155,7 +155,7 @@ BAD_INPUTS = {
     "plant with zero vessels": ("plants.p.vessels", 0, "plants.p.vessels"),
     "capacity that is a mass": ("plants.p.capacity", "100 t", "plants.p.capacity"),
     "capacity that is a mass per power": ("plants.p.capacity", "100 kg/MW", "plants.p.capacity"),
-    "rate change of an unknown segment": ("policy.rate_changes", UNKNOWN_SEGMENT, "policy.rate_changes[0].segment"),
+    "rate change of an unknown segment": ("policy.rate_changes", UNKNOWN_SEGMENT, "policy.rate_changes.0.segment"),
 }
 
 
