@@ -98,43 +98,111 @@ def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarra
     cells of need <= share[o]: by rising share, each group may fill the room it can serve less what
     the groups below may already take (so that any order of placing fits; `ready` [kg by origin])."""
     out = np.zeros_like(ready)
-    taken = 0.0
-    for h in np.unique(share[ready > 0]):
-        group = (share == h) & (ready > 0)
-        allowed = max(room[need <= h + TOLERANCE].sum() - taken, 0.0)
-        total = ready[group].sum()
-        out[group] = ready[group] if allowed >= total else ready[group] * (allowed / total)
+    active = ready > 0
+    if not active.any():
+        return out
+    shares, group = _groups(share[active])
+    totals = np.bincount(group, weights=ready[active])
+    sort = np.argsort(need, kind="stable")
+    servable = np.concatenate([[0.0], np.cumsum(room[sort])])[
+        np.searchsorted(need[sort], shares + TOLERANCE, side="right")]  # room of need <= each share
+    ratio, taken = np.ones(len(shares)), 0.0
+    for g, (total, allowed) in enumerate(zip(totals.tolist(), servable.tolist())):
+        allowed = max(allowed - taken, 0.0)
+        if allowed < total:
+            ratio[g] = allowed / total
         taken += min(total, allowed)
+    out[active] = ready[active] * ratio[group]
     return out
 
 
-def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.ndarray,
-          order: np.ndarray, weight) -> tuple[np.ndarray, np.ndarray]:
+def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.ndarray, order: np.ndarray,
+          in_scope: np.ndarray, rule: str) -> tuple[np.ndarray, np.ndarray]:
     """Place recycled lots [kg by origin] of Dy + Tb `share` [by origin] into `room` [kg by cell].
 
     Lots go by rising share (so each finds room when its origin's cap was kept); a lot serves only
     cells whose need is at most its share. Among them it fills first the cells of lowest `order`
     (the share of their primary supply that arrives), and where that share is below 1 the cells of
     highest need first (those lower lots cannot serve); cells primary supply reaches in full share
-    the rest by `weight(room, kg) -> kg spread` (the policy's allocation rule).
+    the rest by the policy's allocation rule (`allocate`, with the cells' `in_scope`).
     Returns (placed [origin, cell], room left [cell]); what finds no room stays unplaced.
     """
+    active = lots_kg > 0
+    if not active.any():
+        return np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
+    if order.min() >= 1.0 and order.max() == order.min():
+        return _place_in_full_supply(room, need, lots_kg, share, in_scope, rule)
     room = room.copy()
     placed = np.zeros((lots_kg.shape[0], room.shape[0]))
-    for h in np.unique(share[lots_kg > 0]):
-        group = (share == h) & (lots_kg > 0)
+    for h in np.unique(share[active]):
+        group = (share == h) & active
         kg = lots_kg[group].sum()
         eligible = need <= h + TOLERANCE
         into = np.zeros_like(room)
         for cells in _tiers(eligible, order, need):
             if kg <= 0:
                 break
-            part = weight(np.where(cells, room, 0.0), kg)
+            part = allocate(np.where(cells, room, 0.0), kg, in_scope, rule)
             into += part
             room -= part
             kg -= part.sum()
         placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * into[None, :]
     return placed, np.maximum(room, 0.0)
+
+
+def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
+    """`place` where primary supply reaches every cell alike (one tier), in a few array operations.
+
+    Group g of lots (by rising share) may serve a growing prefix of the cells sorted by need: bands
+    0..g, band g being the cells the groups below may not serve. It takes the share x_g of the room
+    left in its bands (all of it if it has more), so its free room is F_g = F_(g-1) (1 - x_(g-1)) +
+    S_g (S_g: band g's room), and band b keeps prod over g >= b of (1 - x_g). Under the preferential
+    rule the target scope is filled first and what a group has left goes to the other cells.
+    """
+    active = lots_kg > 0
+    shares, group = _groups(share[active])
+    totals = np.bincount(group, weights=lots_kg[active])
+    kg, n = totals.tolist(), len(shares)
+    placed = np.zeros((lots_kg.shape[0], room.shape[0]))
+    if n == 1:  # one group (e.g. separated rare earths, which serve any grade): the rule itself
+        into = allocate(np.where(need <= shares[0] + TOLERANCE, room, 0.0), kg[0], in_scope, rule)
+        placed[active] = (lots_kg[active] / kg[0])[:, None] * into[None, :]
+        return placed, np.maximum(room - into, 0.0)
+    sort = np.argsort(need, kind="stable")
+    ends = np.searchsorted(need[sort], shares + TOLERANCE, side="right")
+    band = np.empty(len(need), dtype=np.intp)  # each cell's band; band n: no group may serve it
+    band[sort] = np.searchsorted(ends, np.arange(len(need)), side="right")
+    parts = (in_scope, ~in_scope) if rule != "proportional" else (np.ones(len(need), dtype=bool),)
+    placed_share, left_share = np.zeros((n, len(need))), np.ones(len(need))
+    for part in parts:
+        sums = np.bincount(band[part], weights=room[part], minlength=n + 1).tolist()
+        x, free = [0.0] * n, 0.0
+        for g in range(n):
+            free = free * (1.0 - x[g - 1]) + sums[g] if g else sums[0]
+            if kg[g] > 0 and free > 0:
+                x[g] = 1.0 if kg[g] >= free else kg[g] / free
+                kg[g] -= min(kg[g], free)  # left for the next part
+        x = np.array(x)
+        keep = 1.0 - x
+        # kept[b, g]: share of band b's room left after groups b..g-1 (the product of their keep)
+        kept = np.cumprod(np.where(np.arange(n)[None, :] >= np.arange(n)[:, None], keep[None, :], 1.0), axis=1)
+        kept = np.hstack([np.ones((n, 1)), kept[:, :-1]])
+        took = np.where(np.arange(n)[:, None] >= np.arange(n)[None, :], x[:, None] * kept.T, 0.0)  # [g, b]
+        took = np.hstack([took, np.zeros((n, 1))])
+        placed_share[:, part] = took[:, band[part]]
+        left_share[part] = np.append(np.cumprod(keep[::-1])[::-1], 1.0)[band[part]]
+    into = room * placed_share  # [group, cell]
+    placed[active] = (lots_kg[active] / totals[group])[:, None] * into[group]
+    return placed, np.maximum(room * left_share, 0.0)
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values in rising order, each value's index among them): np.unique with
+    return_inverse, for the few values of a lot's origins at a fraction of its cost."""
+    listed = values.tolist()
+    distinct = sorted(set(listed))
+    index = {value: i for i, value in enumerate(distinct)}
+    return np.array(distinct), np.array([index[value] for value in listed], dtype=np.intp)
 
 
 def _tiers(eligible: np.ndarray, order: np.ndarray, need: np.ndarray):
@@ -146,6 +214,29 @@ def _tiers(eligible: np.ndarray, order: np.ndarray, need: np.ndarray):
             continue
         for value in np.unique(need[cells])[::-1]:
             yield cells & (need == value)
+
+
+def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:
+    """Recycled magnets [kg] per destination out of `recycled` [kg], for `room` [kg per destination]
+    that region-made magnets can fill (at most all of it).
+
+    rule (Policy.allocation_in): `proportional` spreads them pro rata to the room; `preferential`
+    fills the target-scope destinations first (pro rata among them) and spreads the rest over the others.
+    """
+    if rule == "proportional":
+        return pro_rata(room, recycled)
+    scope = np.where(in_scope, room, 0.0)
+    to_scope = pro_rata(scope, min(recycled, scope.sum()))
+    rest = np.where(in_scope, 0.0, room)
+    return to_scope + pro_rata(rest, recycled - to_scope.sum())
+
+
+def pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
+    """`kg` spread over destinations in proportion to their room (at most all of it)."""
+    total = room.sum()
+    if kg <= 0 or total <= 0:
+        return np.zeros_like(room)
+    return room if kg >= total else room * (kg / total)
 
 
 def _heavy(composition) -> float:

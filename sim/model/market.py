@@ -23,7 +23,7 @@ from ..config.parameters import Params
 from ..config.series import by_year
 from ..config.values import ELEMENTS, FORMS
 from . import lots
-from .grades import GradeDemand, by_grade, caps, place
+from .grades import GradeDemand, by_grade, caps, place, pro_rata
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
 from .supply import PrimarySupply
@@ -96,6 +96,20 @@ class Market:
         self.held = 0.0  # region-made primary magnets [kg] waiting for whole units (stochastic mode)
         self.held_elements = np.zeros(len(ELEMENTS))  # and their elements [kg]
         self.composition = lots.composition(params)  # of the magnets each destination slot takes
+        self.scope_by_cell = np.repeat(self.in_scope, 2 * len(params.grades))  # cells: grades.GradeDemand.cells
+
+    def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """History (before start_year): one step's units placed per segment and their magnets [kg
+        by destination slot and element]. Placement then is observed and met in full, by primary
+        magnets of each use's composition: nothing is collected before the study period, so no
+        recycled material exists yet and there is nothing to allocate by grade."""
+        row = year - self.first_year
+        self.composition = self.grades.compositions[row]
+        units = self.units_per_year[row] / self.steps_per_year
+        if self.whole_units:
+            units = self.wanted.take(units)
+        wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
+        return units, lots.of_mass(wanted, self.composition)
 
     def deliver(self, year: int, t: float, making: MagnetMaking, bonded: BondedMaking) -> Delivery:
         """Meet one step's demand at time t [yr] in calendar `year`, grade by grade.
@@ -119,11 +133,12 @@ class Market:
         free = self.composition[lots.ALL].copy()
         free[ELEMENTS.index("Nd")] += free[HEAVY].sum()
         free[HEAVY] = 0.0
-        probe = np.vstack([free, self.composition[lots.ALL]])
-        factor = {}
-        for form in FORMS:
-            supply.share(year, t, form, np.ones(2), probe)
-            factor[form, False], factor[form, True] = supply.arrived[form].sum(axis=0)
+        factor = dict.fromkeys([(form, heavy) for form in FORMS for heavy in (False, True)], 1.0)
+        if not supply.unrestricted():
+            probe = np.vstack([free, self.composition[lots.ALL]])
+            for form in FORMS:
+                supply.share(year, t, form, np.ones(2), probe)
+                factor[form, False], factor[form, True] = supply.arrived[form].sum(axis=0)
         cells, need = self.grades.cells(year, wanted)
         n_cells = cells.shape[1]
         products = (cells * self.product_share[row][:, None]).ravel()
@@ -137,23 +152,21 @@ class Market:
         def arriving(form: str) -> np.ndarray:
             return np.where(controlled, factor[form, True], factor[form, False])
 
-        scope, rule = np.repeat(self.in_scope, n_cells), self.policy.allocation_in(year)
-
-        def spread(cell_room: np.ndarray, kg: float) -> np.ndarray:
-            return allocate(cell_room, kg, scope, rule)
+        scope, rule = self.scope_by_cell, self.policy.allocation_in(year)
 
         order = arriving("magnets")  # recycled magnets go first where primary supply reaches least
         bonded_room = np.where(scope, 0.0, room)  # bonded magnets: uses outside the target scope
         bonded_made, bonded_loss = bonded.make(
             t, year, bonded_room.sum(), lambda ready: caps(bonded_room, need, lots.mass(ready), self._heavy(ready)))
-        to_bonded, _ = place(bonded_room, need, lots.mass(bonded_made), self._heavy(bonded_made), order, spread)
+        to_bonded, _ = place(bonded_room, need, lots.mass(bonded_made), self._heavy(bonded_made), order, scope, rule)
         room = np.maximum(room - to_bonded.sum(axis=0), 0.0)
         batch = making.start(t, min(making.capacity(year), room.sum()),
                              lambda ready: caps(room, need, lots.mass(ready), self._heavy(ready)))
         whole = batch.whole * batch.to_magnets
-        to_whole, room = place(room, need, lots.mass(whole), self._heavy(whole), order, spread)
+        to_whole, room = place(room, need, lots.mass(whole), self._heavy(whole), order, scope, rule)
         separated = batch.ree * batch.to_magnets  # separated rare earths serve any grade
-        to_separated, room = place(room, need, lots.mass(separated), np.full(separated.shape[0], np.inf), order, spread)
+        any_grade = np.full(separated.shape[0], np.inf)
+        to_separated, room = place(room, need, lots.mass(separated), any_grade, order, scope, rule)
         # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
         recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
         left, wanted_primary = room.sum(), max(batch.primary_room, 0.0)
@@ -209,7 +222,8 @@ class Market:
         # region-made primary magnets go first where they make up the recycled material's magnets
         # (recycled rare-earth alloy needs iron and boron), imports fill the rest
         bonded_lots = self._to_uses(to_bonded, bonded_made, n_cells)  # [origin, slot, element]
-        sintered = self._to_uses(to_whole, whole, n_cells) + self._to_uses(to_separated, separated, n_cells)
+        sintered = self._to_uses(np.vstack([to_whole, to_separated]), np.vstack([whole, separated]), n_cells)
+        sintered = sintered[: len(whole)] + sintered[len(whole):]
         post = bonded_lots[:-1].sum(axis=0) + sintered[:-1].sum(axis=0)  # segments' scrap
         pre = bonded_lots[-1] + sintered[-1]  # swarf (the `all` origin)
         sintered_lot = sintered.sum(axis=0)
@@ -283,29 +297,6 @@ class Market:
         return self.held_elements
 
 
-def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:
-    """Recycled magnets [kg] per destination slot out of `recycled` [kg], for `room` [kg per slot]
-    that region-made magnets can fill (at most all of it).
-
-    rule (Policy.allocation_in): `proportional` spreads them pro rata to the room; `preferential`
-    fills the target-scope slots first (pro rata among them) and spreads the rest over the others.
-    """
-    if rule == "proportional":
-        return _pro_rata(room, recycled)
-    scope = np.where(in_scope, room, 0.0)
-    to_scope = _pro_rata(scope, min(recycled, scope.sum()))
-    rest = np.where(in_scope, 0.0, room)
-    return to_scope + _pro_rata(rest, recycled - to_scope.sum())
-
-
-def _pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
-    """`kg` spread over destinations in proportion to their room (at most all of it)."""
-    total = room.sum()
-    if kg <= 0 or total <= 0:
-        return np.zeros_like(room)
-    return room if kg >= total else room * (kg / total)
-
-
 def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
     """Element shares [slot, element] of the primary feed that, with the `recycled` elements
     [slot, element], gives each slot its `target` elements as far as no element is in excess;
@@ -335,5 +326,5 @@ def make_up_mass(recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
 def _fill(room: np.ndarray, kg: float, prefer: np.ndarray) -> np.ndarray:
     """`kg` spread over destinations [kg per slot], to the `prefer` [kg per slot] of each first (at
     most its room), then over the room left, pro rata."""
-    first = _pro_rata(np.minimum(prefer, room), kg)
-    return first + _pro_rata(room - first, kg - first.sum())
+    first = pro_rata(np.minimum(prefer, room), kg)
+    return first + pro_rata(room - first, kg - first.sum())

@@ -164,14 +164,16 @@ class Simulation:
 
     def _step(self, k: int, year: int, t: float) -> None:
         ledger, kg = self.ledger, self.kg_per_unit
-        recording = year >= self.params.start_year
+        if year < self.params.start_year:  # history: the installed base only
+            units, placed = self.market.observed(year)
+            self.in_use.place(k, units, placed[: lots.ALL])  # the `all` slot goes to other uses
+            self.end_of_life.discard(k, *self.in_use.depart(k))  # discards then left the system
+            return
         delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
         placed = delivery.primary + delivery.post_consumer + delivery.pre_consumer
-        self.in_use.place(k, delivery.units, placed[: lots.ALL])  # the `all` slot goes to other uses
+        self.in_use.place(k, delivery.units, placed[: lots.ALL])
         departed, departed_lot = self.in_use.depart(k)
         discarded, discarded_lot = self.end_of_life.discard(k, departed, departed_lot)
-        if not recording:
-            return  # history: discards before the study period left the system back then
         self._record_supply(year, delivery)
         ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed_lot))
         ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded_lot))

@@ -7,8 +7,7 @@ import pytest
 from chain_scenarios import small_config
 
 import sim
-from sim.model.grades import GradeDemand, by_grade, caps, place
-from sim.model.market import allocate
+from sim.model.grades import GradeDemand, allocate, by_grade, caps, place
 
 GRADES = {"N": {"dy_tb": 0.0}, "M": {"dy_tb": 0.01}, "SH": {"dy_tb": 0.04, "gbd_factor": 0.4}}
 
@@ -40,13 +39,10 @@ def test_a_segment_without_a_mix_takes_the_grade_its_composition_reaches():
     assert params().segments[0].grade_mix == (0.0, 1.0, 0.0)
 
 
-def pro_rata(room, kg):
-    return allocate(room, kg, np.zeros(room.shape, dtype=bool), "proportional")
-
-
 #: three cells of 10 kg: EV magnets needing 2 % Dy+Tb, hard-disk magnets needing 1 %, N needing none
 ROOM = np.array([10.0, 10.0, 10.0])
 NEED = np.array([0.02, 0.01, 0.0])
+NO_SCOPE = np.zeros(3, dtype=bool)
 
 
 def test_recycled_magnets_serve_only_grades_their_dy_tb_supports():
@@ -54,7 +50,7 @@ def test_recycled_magnets_serve_only_grades_their_dy_tb_supports():
     fill the 1 % and 0 % cells only, 7.5 kg each pro rata; 5 kg of wind magnets (4 %) then spread
     over the 10, 2.5 and 2.5 kg left: 3.33, 0.83, 0.83."""
     lots_kg, share = np.array([15.0, 5.0]), np.array([0.012, 0.04])
-    placed, left = place(ROOM, NEED, lots_kg, share, np.ones(3), pro_rata)
+    placed, left = place(ROOM, NEED, lots_kg, share, np.ones(3), NO_SCOPE, "proportional")
     assert placed[0] == pytest.approx([0.0, 7.5, 7.5])
     assert placed[1] == pytest.approx([10 / 3, 2.5 / 3, 2.5 / 3])
     assert left == pytest.approx(ROOM - placed.sum(axis=0))
@@ -64,7 +60,7 @@ def test_recycled_magnets_go_first_where_primary_supply_does_not_reach():
     """Primary supply reaches only the Dy-free cell (order 1, the others 0): the hard-disk magnets fill
     the 1 % cell (10 kg) before the 0 % cell (5 kg); the wind magnets fill the EV cell."""
     placed, _ = place(ROOM, NEED, np.array([15.0, 5.0]), np.array([0.012, 0.04]), np.array([0.0, 0.0, 1.0]),
-                      pro_rata)
+                      NO_SCOPE, "proportional")
     assert placed[0] == pytest.approx([0.0, 10.0, 5.0])
     assert placed[1] == pytest.approx([5.0, 0.0, 0.0])
 
@@ -72,7 +68,7 @@ def test_recycled_magnets_go_first_where_primary_supply_does_not_reach():
 def test_short_of_primary_supply_recycled_magnets_go_to_the_highest_grade_they_support():
     """No primary supply reaches any cell: 12 kg of wind magnets (4 %) fill the 2 % cell (10 kg)
     before the 1 % one (2 kg), and none goes to the Dy-free cell."""
-    placed, left = place(ROOM, NEED, np.array([12.0]), np.array([0.04]), np.zeros(3), pro_rata)
+    placed, left = place(ROOM, NEED, np.array([12.0]), np.array([0.04]), np.zeros(3), NO_SCOPE, "proportional")
     assert placed[0] == pytest.approx([10.0, 2.0, 0.0])
     assert left == pytest.approx([0.0, 8.0, 10.0])
 
@@ -82,5 +78,36 @@ def test_caps_keep_every_lot_placeable():
     cells they serve, the wind ones the 30 kg they serve less those 20 kg."""
     cap = caps(ROOM, NEED, np.array([30.0, 20.0]), np.array([0.012, 0.04]))
     assert cap == pytest.approx([20.0, 10.0])
-    placed, left = place(ROOM, NEED, cap, np.array([0.012, 0.04]), np.zeros(3), pro_rata)
+    placed, left = place(ROOM, NEED, cap, np.array([0.012, 0.04]), np.zeros(3), NO_SCOPE, "proportional")
     assert placed.sum() == pytest.approx(30.0) and left == pytest.approx(np.zeros(3), abs=1e-12)
+
+
+def sequential_place(room, need, lots_kg, share, in_scope, rule):
+    """Reference: each group of lots (by rising share) in turn spread by `allocate` over the room
+    left in the cells it may serve, as the placing rule reads."""
+    room, placed = room.copy(), np.zeros((len(lots_kg), len(room)))
+    for h in np.unique(share[lots_kg > 0]):
+        group = (share == h) & (lots_kg > 0)
+        part = allocate(np.where(need <= h + 1e-9, room, 0.0), lots_kg[group].sum(), in_scope, rule)
+        room -= part
+        placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * part[None, :]
+    return placed, room
+
+
+@pytest.mark.parametrize("rule", ["proportional", "preferential"])
+@pytest.mark.parametrize("seed", range(20))
+def test_placing_in_full_supply_is_the_sequential_rule(rule, seed):
+    """With primary supply reaching every cell, `place` (which works on bands of cells, not cell by
+    cell) gives what spreading each group in turn gives, for random rooms, needs, lots and scopes,
+    including lots that share a Dy + Tb content, cells no lot may serve and lots larger than the room."""
+    rng = np.random.default_rng(seed)
+    n_cells, n_lots = rng.integers(1, 30), rng.integers(1, 12)
+    room = rng.choice([0.0, 1.0], n_cells, p=[0.2, 0.8]) * rng.uniform(0, 10, n_cells)
+    need = rng.choice([0.0, 0.01, 0.02, 0.035, 0.05, 0.08], n_cells)
+    share = rng.choice([0.0, 0.012, 0.02, 0.04, 0.06], n_lots)
+    lots_kg = rng.choice([0.0, 1.0], n_lots, p=[0.2, 0.8]) * rng.uniform(0, room.sum() / 3 + 1, n_lots)
+    in_scope = rng.random(n_cells) < 0.5
+    placed, left = place(room, need, lots_kg, share, np.ones(n_cells), in_scope, rule)
+    expected, expected_left = sequential_place(room, need, lots_kg, share, in_scope, rule)
+    assert placed == pytest.approx(expected, abs=1e-9)
+    assert left == pytest.approx(expected_left, abs=1e-9)

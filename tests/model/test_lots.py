@@ -5,7 +5,7 @@ import pytest
 
 import sim
 from sim.model import lots
-from sim.model.market import allocate
+from sim.model.grades import allocate
 from sim.report.summary import render
 
 SHORT = ["end_year=2032", "target.year=2030", "output.sankey_year=2030"]
