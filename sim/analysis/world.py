@@ -21,6 +21,8 @@ BLOC_MASSES = ("demand_t", "delivered_t", "recycled_supply_t", "primary_supply_t
 #: shares recomputed for the bloc from its sums: (kpi, numerator, denominator)
 BLOC_SHARES = (("recycled_content", "recycled_supply_t", "delivered_t"),
                ("recycled_cover", "recycled_supply_t", "demand_t"))
+#: shares of the magnets delivered: for the bloc, the regions' shares weighted by what each delivered
+BLOC_DELIVERED_SHARES = ("recycled_content_post_consumer", "recycled_content_pre_consumer")
 
 
 @dataclass
@@ -82,6 +84,11 @@ def bloc_kpis(kpis: pd.DataFrame) -> pd.DataFrame:
     bloc = kpis.groupby(["replication", "year"], as_index=False)[masses].sum()
     for name, numerator, denominator in BLOC_SHARES:
         bloc[name] = bloc[numerator] / bloc[denominator].where(bloc[denominator] > 0)
+    shares = [c for c in BLOC_DELIVERED_SHARES if c in kpis.columns]
+    weighted = kpis[["replication", "year"]].assign(**{c: kpis[c].fillna(0) * kpis["delivered_t"] for c in shares})
+    weighted = bloc[["replication", "year"]].merge(weighted.groupby(["replication", "year"], as_index=False).sum())
+    for name in shares:
+        bloc[name] = weighted[name] / bloc["delivered_t"].where(bloc["delivered_t"] > 0)
     return bloc.assign(region="bloc")
 
 

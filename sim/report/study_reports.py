@@ -20,6 +20,7 @@ from .workbook import Column, Sheet, write_workbook
 #: columns of the sweep table other than the swept ones (README: the sweep table's columns)
 SWEEP_COLUMNS = {
     "job": Column("", "job number (its directory name)"),
+    "region": Column("", "a sweep of coupled runs: the region of the row (eu, us, japan), or bloc for their sum"),
     "status": Column("", "ok or failed"),
     "error": Column("", "for a failed job, the one-line reason"),
     "target_year": Column("", "the job's target year (target.year)"),
@@ -40,10 +41,10 @@ KIND_UNITS = {"share": "%", "mass": "t", "year": "", "text": ""}
 
 
 def sweep_sheet(frame: pd.DataFrame) -> Sheet:
-    swept = frame.columns[1:list(frame.columns).index("status")]
+    swept = [c for c in frame.columns[1:list(frame.columns).index("status")] if c not in SWEEP_COLUMNS]
     columns = {**{c: Column("", f"swept value of {c}") for c in swept}, **SWEEP_COLUMNS}
     extra = {c: Column("", c) for c in frame.columns if c not in columns}  # a launcher's own columns
-    return Sheet("sweep", frame, {**columns, **extra}, note="one row per job; shares in percent")
+    return Sheet("sweep", frame, {**columns, **extra}, note="one row per job (and region); shares in percent")
 
 
 def write_sweep_workbook(frame: pd.DataFrame, sweep_dir: Path, provenance: Mapping[str, object]) -> Path:

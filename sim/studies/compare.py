@@ -1,5 +1,7 @@
 """`python -m sim compare`: run several named scenarios with common random numbers and write one
-side-by-side table (compare.md, compare.csv) and one figure (compare.png)."""
+side-by-side table (compare.md, compare.csv) and one figure (compare.png). Coupled scenarios
+(`world=allied`, `world.*` or `REGION.KEY=...` keys) are compared on each region's headline and
+the bloc's."""
 
 from __future__ import annotations
 
@@ -14,13 +16,17 @@ import pandas as pd
 
 from ..analysis.results import Result
 from ..analysis.runner import run
+from ..analysis.world import WorldResult, run_world
 from ..config import overrides as grammar
 from ..config.compose import add_config_dir_argument, group_options, load_config
+from ..config.world import load_world
 from ..report.compare_figure import compare_png
 from ..report.run_writer import git_commit, package_version
 from ..report.study_reports import write_compare_page, write_compare_workbook
 from ..report.summary import KpiView, pct, tonnes
+from .headline import BLOC, region_kpis
 from .headline import headline as headline_kpis
+from .world import is_coupled
 
 log = logging.getLogger(__name__)
 GROUPS = ("region", "plants", "policy", "target")
@@ -29,7 +35,9 @@ USAGE = """python -m sim compare [KEY=a,b,...] [OVERRIDE ...] [--out DIR] [--no-
 Runs one scenario per job of the sweep in the overrides, expanded as `python -m sim -m` expands it
 (comma lists, range(), choice(), glob() of config-group options or values of any key, e.g.
 policy=baseline,elv_motor_removal plants=eu_announced,eu_expanded), each with the other overrides
-and the same seed (common random numbers). Without a sweep it compares every policy in conf/policy."""
+and the same seed (common random numbers). Without a sweep it compares every policy in conf/policy.
+With world=allied (or any world.* key) the scenarios are coupled runs, REGION.KEY=... sets one
+region (us.plants=none,us_announced), and the table has each region's headline and the bloc's."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +74,12 @@ def scenarios(overrides: list[str], config_dir: Path | None = None) -> list[Scen
     return result
 
 
-def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
+def headline_rows(result: Result | WorldResult) -> list[tuple[str, str, object, str]]:
     """The headline numbers of a run as (key, label, value, kind); kind is share, mass, year or
-    text. Shares are fractions, masses in t, values as summary.md computes them."""
+    text. Shares are fractions, masses in t, values as summary.md computes them. A coupled run has
+    each region's (keys `<region>.<key>`) and the bloc's (`bloc.<key>`)."""
+    if isinstance(result, WorldResult):
+        return world_rows(result)
     view = KpiView(result)
     p = view.params
     extracted = headline_kpis(result)
@@ -96,6 +107,35 @@ def headline_rows(result: Result) -> list[tuple[str, str, object, str]]:
     return rows
 
 
+#: the bloc's rows of a coupled comparison: KPI, label, kind (a share in the report years, a mass summed)
+BLOC_ROWS = (("recycled_content", "recycled content, all magnets", "share"),
+             ("recycled_content_post_consumer", "post-consumer content, all magnets", "share"),
+             ("recycled_cover", "recycled supply / demand", "share"))
+
+
+def world_rows(result: WorldResult) -> list[tuple[str, str, object, str]]:
+    """headline_rows of each region of a coupled run, then the bloc's shares in the report years of
+    the first region and its shortage over the run (the bloc's KPIs: masses summed over regions)."""
+    rows = []
+    for code, region in result.regions.items():
+        rows += [(f"{code}.{key}", f"{code}: {label}", value, kind)
+                 for key, label, value, kind in headline_rows(region)]
+    first = next(iter(result.regions.values()))
+    bloc = region_kpis(result, BLOC).groupby("year").mean(numeric_only=True)
+    years = [y for y in KpiView(first).report_years() if y >= first.params.target.year]
+    for kpi, label, kind in BLOC_ROWS:
+        rows += [(f"{BLOC}.{kpi}_{y}", f"{BLOC}: {label} {y}", float(bloc.loc[y, kpi]), kind) for y in years]
+    p = first.params
+    rows.append((f"{BLOC}.shortage_t_total", f"{BLOC}: shortage {p.start_year}-{p.end_year}",
+                 float(bloc["shortage_t"].sum()), "mass"))
+    return rows
+
+
+def params_of(result: Result | WorldResult):
+    """The parameters a comparison reports years and seed by (a coupled run's first region's)."""
+    return next(iter(result.regions.values())).params if isinstance(result, WorldResult) else result.params
+
+
 def headline(result: Result) -> dict[str, object]:
     """The headline numbers by key (see headline_rows)."""
     return {key: value for key, _, value, _ in headline_rows(result)}
@@ -112,9 +152,10 @@ def format_value(value: object, kind: str, end_year: int) -> str:
     return str(value)
 
 
-def run_all(chosen: list[Scenario], config_dir: Path | None = None) -> dict[str, Result]:
-    return {scenario.name: run(load_config(overrides=scenario.overrides, config_dir=config_dir))
-            for scenario in chosen}
+def run_all(chosen: list[Scenario], config_dir: Path | None = None) -> dict[str, Result | WorldResult]:
+    """Each scenario's run: a coupled run when the scenario's overrides ask for one (world=...)."""
+    return {scenario.name: run_world(load_world(scenario.overrides)) if is_coupled(scenario.overrides)
+            else run(load_config(overrides=scenario.overrides, config_dir=config_dir)) for scenario in chosen}
 
 
 def table(results: dict[str, Result], chosen: list[Scenario]) -> pd.DataFrame:
@@ -148,7 +189,7 @@ def markdown(results: dict[str, Result]) -> str:
     names = list(results)
     values = {name: {key: (value, kind) for key, _, value, kind in headline_rows(result)}
               for name, result in results.items()}
-    end_year = results[names[0]].params.end_year
+    end_year = params_of(results[names[0]]).end_year
     lines = ["| indicator | " + " | ".join(names) + " |", "| --- | " + " | ".join("---:" for _ in names) + " |"]
     # rows follow the first scenario; a scenario with another target year shows "-" for its keys
     for key, label, _, _ in headline_rows(results[names[0]]):
@@ -165,7 +206,7 @@ def write(results: dict[str, Result], chosen: list[Scenario], directory: Path, d
     frame = table(results, chosen)
     kinds, labels = columns(results)
     csv_table(frame, kinds).to_csv(csv_path, index=False, float_format="%.9g")
-    first = next(iter(results.values())).params
+    first = params_of(next(iter(results.values())))
     text = (f"# Scenario comparison (seed {first.seed}, common random numbers)\n\n" + markdown(results)
             + "\nScenarios: " + "; ".join(f"{s.name}: `{' '.join(s.overrides) or 'defaults'}`" for s in chosen) + "\n")
     md_path.write_text(text)
@@ -173,7 +214,9 @@ def write(results: dict[str, Result], chosen: list[Scenario], directory: Path, d
               "mode": first.mode, "scenarios": "; ".join(f"{s.name}: {' '.join(s.overrides) or 'defaults'}"
                                                          for s in chosen)}
     written = [csv_path, md_path, write_compare_workbook(frame, kinds, labels, directory, record)]
-    if draw:
+    if draw and any(isinstance(result, WorldResult) for result in results.values()):
+        log.info("compare: coupled runs are compared in the tables (compare.md, .csv, .xlsx); no figure")
+    elif draw:
         png = compare_png(results, directory / "compare.png")
         page = write_compare_page(text, results, directory, record)
         written += [path for path in (png, page) if path is not None]
@@ -192,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(message)s", level=logging.INFO)
+    if args.config_dir is not None and is_coupled(args.overrides):
+        parser.error("--config-dir: coupled runs (world=...) compose the project's conf/ only")
     chosen = scenarios(args.overrides, args.config_dir)
     results = run_all(chosen, args.config_dir)  # a bad value or unknown option: one line and exit 2, from sim.cli
     directory = args.out or Path("outputs", "compare", datetime.now().strftime("%Y-%m-%d"),

@@ -1,5 +1,7 @@
 """Goal-seeking: where one parameter meets the recycled-content target (a scan of its range, then
-bisection of every crossing), and the frontier over a second parameter (`python -m sim goalseek`)."""
+bisection of every crossing), and the frontier over a second parameter (`python -m sim goalseek`).
+A coupled scenario (`world=...`) is sought on a region's key or a world key, against a region's
+metric or the bloc's (`--region`)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from ..config import overrides as grammar
 from ..config import parameter_table
 from ..config.compose import add_config_dir_argument, group_options, load_config, parameters, with_values
 from ..config.errors import ConfigError
+from .headline import binding
+from .world import BLOC, BLOC_METRICS, WORLD_INTEGER_KEYS, Coupled, is_coupled
 
 #: points of the scan before bisection: a window where the target is met that is narrower than
 #: (high - low) / (SCAN_POINTS - 1) can fall between two points (raise `points` to find it)
@@ -61,8 +65,9 @@ class GoalSeek:
         target = f"{self.share:g} {self.metric} {when}"
         shape = "" if self.monotone else f"; {self.metric} is not monotone in {self.parameter} over the range"
         if not self.reachable:
+            binds = f" and {self.binding_at_high} binds" if self.binding_at_high else ""
             return (f"unreachable: no {self.parameter} in [{self.low:g}, {self.high:g}] meets {target}; at "
-                    f"{self.high:g} {self.metric} = {self.kpi_at_high:.4f} and {self.binding_at_high} binds{shape}")
+                    f"{self.high:g} {self.metric} = {self.kpi_at_high:.4f}{binds}{shape}")
         stretches = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in self.intervals)
         text = (f"{self.parameter} = {self.value:.6g} is the least value in [{self.low:g}, {self.high:g}] "
                 f"that meets {target} ({self.metric} = {self.kpi_at_value:.4f}); met on {stretches}")
@@ -73,26 +78,31 @@ class GoalSeek:
         return text + f"{shape} ({self.evaluations} runs, tolerance {self.tolerance:.3g})"
 
 
-def plain_config(cfg: DictConfig | Mapping) -> dict:
-    """A composed config as plain, resolved containers without the `hydra` node."""
+def plain_config(cfg: DictConfig | Mapping | Coupled) -> dict | Coupled:
+    """A composed config as plain, resolved containers without the `hydra` node (a coupled
+    scenario as it is)."""
+    if isinstance(cfg, Coupled):
+        return cfg
     container = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else copy.deepcopy(dict(cfg))
     container.pop("hydra", None)
     return container
 
 
-def with_value(config: Mapping, parameter: str, value: float) -> dict:
+def with_value(config: Mapping | Coupled, parameter: str, value: float) -> dict | Coupled:
     """A copy of the config with `parameter` set to `value`: any config key (an anchor series
-    becomes constant), or a series knob such as plant_schedules.scale or plants.<plant>.capacity.scale."""
+    becomes constant), or a series knob such as plant_schedules.scale or plants.<plant>.capacity.scale;
+    for a coupled scenario also `REGION.KEY` or a `world.*` key."""
+    if isinstance(config, Coupled):
+        return config.with_values({parameter: value})
     return with_values(config, {parameter: value})
 
 
 def _metric(result_kpis: pd.DataFrame, metric: str, year: int, years: tuple[int, int] | None) -> tuple[float, str]:
     """The target metric in the target year (or its mean over `years`; means over replications)
-    and the binding constraint in the target year."""
+    and the binding constraint in the target year ("" for the bloc, which has none)."""
     by_year = result_kpis.groupby("year")[metric].mean()
     value = float(by_year.loc[years[0]:years[1]].mean()) if years else float(by_year.loc[year])
-    in_year = result_kpis[result_kpis["year"] == year]
-    return value, str(in_year["binding_constraint"].mode().iloc[0])
+    return value, binding(result_kpis[result_kpis["year"] == year]) or ""
 
 
 def integer_valued(parameter: str) -> bool:
@@ -128,24 +138,31 @@ def seek(cfg: DictConfig | Mapping, parameter: str, low: float, high: float, tol
     tolerance = bisection_tolerance(low, high, tolerance)
     if points < 2:
         raise ValueError(f"goal-seek points {points}: expected at least 2")
-    whole = integer_valued(parameter)
+    base = plain_config(cfg)
+    coupled = isinstance(base, Coupled)
+    # validates the base scenario once, before any search (a coupled one: the region's parameters)
+    params = base.params() if coupled else parameters(base)
+    whole = parameter in WORLD_INTEGER_KEYS or integer_valued(base.local_key(parameter) if coupled else parameter)
     if whole:  # vessels 1 10: whole numbers only, to the nearest one
         if low != int(low) or high != int(high):
             raise ValueError(f"goal-seek range [{low:g}, {high:g}] of {parameter}: expected whole numbers")
         low, high, tolerance = int(low), int(high), 1
-    base = plain_config(cfg)
-    params = parameters(base)  # validates the base scenario once, before any search
     target = params.target
     if target.share is None:
         raise ValueError(f"goal-seek on {parameter}: the scenario has no target (target.share is none, "
-                         "target=none); expected a target share to seek, e.g. target=region_made_2030")
+                         "target=none); expected a target share to seek, e.g. target=region_made_2030"
+                         + (f" (the {base.region} takes the target of the run's first region; target.share=... "
+                            "sets it for every region)" if coupled and base.region == BLOC else ""))
+    if coupled and base.region == BLOC and target.metric not in BLOC_METRICS:
+        raise ValueError(f"goal-seek on the bloc: target.metric = {target.metric}: expected a KPI the bloc has "
+                         f"({', '.join(BLOC_METRICS)})")
     if years is not None and not params.start_year <= years[0] <= years[1] <= params.end_year:
         raise ValueError(f"goal-seek years {years[0]}-{years[1]}: expected years in "
                          f"[{params.start_year}, {params.end_year}], first <= last")
     task = (base, parameter, target.metric, target.year, years)
     grid = (sorted({int(round(v)) for v in np.linspace(low, high, points)}) if whole
             else [float(v) for v in np.linspace(low, high, points)])
-    seen = dict(zip(grid, _map(_evaluate, [(*task, v) for v in grid], workers)))  # value -> (metric, binding)
+    seen = dict(zip(grid, map_tasks(_evaluate, [(*task, v) for v in grid], workers)))  # value -> (metric, binding)
 
     def met(value: float) -> bool:
         if value not in seen:
@@ -196,10 +213,12 @@ def _intervals(grid: list[float], met: list[bool], edge_at: dict[int, float]) ->
 def _evaluate(task) -> tuple[float, str]:
     base, parameter, metric, year, years, value = task
     value = value if isinstance(value, int) else float(value)  # whole numbers stay integers (vessels)
-    return _metric(run_kpis(parameters(with_value(base, parameter, value))), metric, year, years)
+    scenario = with_value(base, parameter, value)
+    kpis = scenario.kpis() if isinstance(scenario, Coupled) else run_kpis(parameters(scenario))
+    return _metric(kpis, metric, year, years)
 
 
-def _map(function, tasks: list, workers: int | None, progress: str | None = None) -> list:
+def map_tasks(function, tasks: list, workers: int | None, progress: str | None = None) -> list:
     """function over tasks in order, in the process pool of `workers` (default one per core);
     progress: a label under which to report the tasks done on stderr."""
     workers = processes.count(workers, len(tasks))
@@ -233,7 +252,7 @@ def frontier(cfg: DictConfig | Mapping, parameter: str, low: float, high: float,
         base = plain_config(cfg)
         configs = [with_value(base, over, v) for v in values]
     tasks = [(plain_config(c), parameter, low, high, tolerance, points, years) for c in configs]
-    answers = _map(_seek, tasks, workers, "frontier" if progress else None)
+    answers = map_tasks(_seek, tasks, workers, "frontier" if progress else None)
     columns = ["value", "largest", "reachable", "monotone", "kpi_at_value", "high", "kpi_at_high",
                "binding_at_high", "evaluations"]
     frame = pd.DataFrame([{over: v, **{c: asdict(a)[c] for c in columns}} for v, a in zip(values, answers)])
@@ -291,8 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--over", help="frontier: KEY=v1,v2,..., KEY=range(a,b,step) or GROUP=glob(pattern) "
                                        "(options of a config group); one goal-seek per value")
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
+    parser.add_argument("--region", help=f"coupled runs (world=allied, world.* or REGION.* keys): the region whose "
+                                         f"metric meets the target, or {BLOC} (the default)")
     add_config_dir_argument(parser)
     args = parser.parse_intermixed_args(argv)
+    coupled = args.region is not None or is_coupled([*args.overrides, f"{args.parameter}=0"])
+    if coupled and args.config_dir is not None:
+        parser.error("--config-dir: coupled runs (world=...) compose the project's conf/ only")
     years = tuple(args.mean) if args.mean else None
     try:
         bisection_tolerance(args.low, args.high, args.tolerance)
@@ -302,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))  # usage and the reason, exit status 2
     # a bad value or unknown option in the scenario: one line and exit status 2, from sim.cli
-    cfg = load_config(args.overrides, config_dir=args.config_dir)
+    cfg = Coupled(tuple(args.overrides), args.region or BLOC) if coupled \
+        else load_config(args.overrides, config_dir=args.config_dir)
     if over is None:
         try:
             answer = seek(cfg, args.parameter, args.low, args.high, args.tolerance, points=args.points, years=years)
@@ -314,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # a config group is composed once per option; any other key is set on the composed scenario
     configs = [load_config([*args.overrides, f"{over}={v}"], config_dir=args.config_dir) for v in values] \
-        if is_group(over, args.config_dir) else None
+        if is_group(over, args.config_dir) and not coupled else None
     table = frontier(cfg, args.parameter, args.low, args.high, over, values, args.tolerance,
                      points=args.points, years=years, progress=True, configs=configs)
     from ..report.sweep_figures import frontier_markdown

@@ -22,9 +22,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..analysis.results import Result
 from ..analysis.runner import run
+from ..analysis.world import WorldResult
 from ..config import overrides as grammar
 from ..config.errors import ConfigError
-from .headline import HEADLINE, headline
+from .headline import HEADLINE, headline, headlines
 
 #: the file each job leaves in its directory: parameters, status, headline and per-year KPIs
 RECORD = "job.json"
@@ -115,9 +116,13 @@ def describe(error: BaseException) -> str:
 
 
 def write_record(directory: Path, job: int, overrides: Iterable[str], status: str, error: str | None = None,
-                 result: Result | None = None, config_fingerprint: str | None = None) -> Path:
-    """Write the job's record; the write is atomic, so a job interrupted half-way leaves none."""
+                 result: Result | WorldResult | None = None, config_fingerprint: str | None = None,
+                 coupled: bool = False) -> Path:
+    """Write the job's record; the write is atomic, so a job interrupted half-way leaves none. A
+    coupled run (a WorldResult, or `coupled` for a failed one) records its headline per region and
+    for the bloc (`regions`), and its KPI table with a region column."""
     overrides = list(overrides)
+    coupled = coupled or isinstance(result, WorldResult)
     record = {
         "job": job,
         "overrides": overrides,
@@ -125,9 +130,11 @@ def write_record(directory: Path, job: int, overrides: Iterable[str], status: st
         "status": status,
         "error": error,
         "fingerprint": config_fingerprint,
-        "headline": headline(result) if result is not None else {},
+        "headline": headline(result) if result is not None and not coupled else {},
         "kpis": result.kpis.to_dict(orient="split", index=False) if result is not None else None,
     }
+    if coupled:
+        record["regions"] = headlines(result) if result is not None else {}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / RECORD
     partial = directory / f"{RECORD}.partial"
@@ -216,7 +223,9 @@ def run_hydra_job(cfg: DictConfig, directory: Path, hydra_cfg: DictConfig) -> st
 
 
 def table(sweep_dir: Path) -> pd.DataFrame:
-    """The sweep table from the job records under `sweep_dir`: one row per job, in job order."""
+    """The sweep table from the job records under `sweep_dir`: one row per job, in job order; for
+    a sweep of coupled runs one row per job and region (the `region` column: each region, then
+    `bloc`; a failed job has one row with no region)."""
     records = []
     for path in sorted(Path(sweep_dir).rglob(RECORD)):
         try:
@@ -228,12 +237,18 @@ def table(sweep_dir: Path) -> pd.DataFrame:
         records.append(record)
     records.sort(key=lambda r: r["job"])
     swept = list(dict.fromkeys(key for r in records for key in r["parameters"]))
-    clash = set(swept) & {"job", "status", "error", *HEADLINE}
+    coupled = any("regions" in r for r in records)
+    clash = set(swept) & {"job", "status", "error", *HEADLINE, *(["region"] if coupled else [])}
     if clash:
         raise ValueError(f"swept keys {sorted(clash)} clash with sweep table columns")
-    rows = [{"job": r["job"], **r["parameters"], "status": r["status"], "error": r["error"], **r["headline"]}
-            for r in records]
-    frame = pd.DataFrame(rows, columns=["job", *swept, "status", "error", *HEADLINE])
+    rows = []
+    for r in records:
+        common = {"job": r["job"], **r["parameters"]}
+        by_region = r.get("regions") or {None: r["headline"]}
+        rows += [{**common, **({"region": code} if coupled else {}), "status": r["status"], "error": r["error"],
+                  **values} for code, values in by_region.items()]
+    frame = pd.DataFrame(rows, columns=["job", *swept, *(["region"] if coupled else []), "status", "error",
+                                        *HEADLINE])
     for key in swept:
         kinds = {type(v) for v in frame[key] if v is not None and not (isinstance(v, float) and math.isnan(v))}
         if kinds and not kinds <= {int, float, bool}:
@@ -246,7 +261,7 @@ def table(sweep_dir: Path) -> pd.DataFrame:
     for name in ("target_share", "recycled_content", "recycled_content_post_consumer",
                  "recycled_content_target_scope", "shortage_t"):
         frame[name] = frame[name].astype("float64")
-    for name in ("status", "error", "target_metric", "binding_constraint"):
+    for name in ("status", "error", "target_metric", "binding_constraint", *(["region"] if coupled else [])):
         frame[name] = frame[name].astype("string")
     return frame
 
@@ -287,9 +302,10 @@ def missing(frame: pd.DataFrame, sweep_dir: Path) -> list[int]:
 def summary(frame: pd.DataFrame, sweep_dir: Path) -> str:
     """What a user reads at the end of a sweep: job counts, the failed and missing jobs, where the
     table is."""
-    failed = frame[frame["status"] != "ok"]
+    jobs = frame.drop_duplicates("job")  # a coupled sweep has a row per job and region
+    failed = jobs[jobs["status"] != "ok"]
     absent = missing(frame, sweep_dir)
-    counts = f"{len(frame) + len(absent)} jobs, {len(frame) - len(failed)} ok, {len(failed)} failed"
+    counts = f"{len(jobs) + len(absent)} jobs, {len(jobs) - len(failed)} ok, {len(failed)} failed"
     counts += f", {len(absent)} missing" if absent else ""
     lines = [f"sweep: {counts}; table: {Path(sweep_dir) / (TABLE + '.csv')}"]
     for _, row in failed.head(5).iterrows():
@@ -297,7 +313,7 @@ def summary(frame: pd.DataFrame, sweep_dir: Path) -> str:
     if len(failed) > 5:
         lines.append(f"  ... and {len(failed) - 5} more (see the error column)")
     if len(failed):
-        lines.append(f"{len(failed)} of {len(frame)} jobs failed")
+        lines.append(f"{len(failed)} of {len(jobs)} jobs failed")
     if absent:
         shown = ", ".join(map(str, absent[:10])) + (", ..." if len(absent) > 10 else "")
         lines.append(f"{len(absent)} jobs have no record (jobs {shown}); run them with: "
@@ -350,6 +366,8 @@ def resume_command(sweep_dir: Path) -> list[str]:
         reason = str(error).splitlines()[0] if str(error) else ""
         raise SweepError(f"sweep: {path}: not a readable multirun.yaml ({type(error).__name__}: {reason}); "
                          f"is {sweep_dir} a sweep directory?") from None
+    if saved.get("coupled"):  # a sweep of coupled runs (python -m sim world -m)
+        return [sys.executable, "-m", "sim", "world", "-m", *task, "--out", str(Path(sweep_dir).resolve())]
     flags = ["--config-dir", config_dirs[0]] if config_dirs else []
     flags += ["--config-name", config_name] if config_name and config_name != "config" else []
     return [sys.executable, "-m", "sim", *flags, "-m", *task, *hydra, f"hydra.sweep.dir={Path(sweep_dir).resolve()}"]

@@ -14,6 +14,7 @@ from sim import ConfigError
 from sim.config.compose import CONFIG_DIR, with_values
 from sim.studies.exploration import discovery, evaluation, sampling, sensitivity, spec
 from sim.studies.exploration.command import explore
+from sim.studies.world import Coupled
 
 SHARE, LIBERATION, YIELD = 0.25, 0.6, 0.8
 
@@ -166,7 +167,9 @@ def test_every_shipped_exploration_sets_keys_the_config_accepts(name):
 
     assert len(bases) == len(explored.levers)
     (_, key, settings), *_ = evaluation.tasks(explored, experiments)
-    params = sim.parameters(with_values(bases[key], settings))
+    scenario = bases[key]  # a coupled exploration's bases are coupled scenarios (world:)
+    params = scenario.with_values(settings).params() if isinstance(scenario, Coupled) \
+        else sim.parameters(with_values(bases[key], settings))
     assert params.end_year >= max(o.years[1] for o in explored.outcomes)
     assert all(u.source.strip() for u in explored.uncertainties)
 

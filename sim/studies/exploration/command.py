@@ -22,6 +22,7 @@ from ...config.compose import add_config_dir_argument, parameters
 from ...config.errors import ConfigError
 from ...report.exploration_report import write_exploration_page, write_exploration_workbook
 from ...report.run_writer import git_commit, package_version
+from ..world import Coupled
 from . import discovery, evaluation, robustness, sampling, sensitivity, summary
 from .ema import write_archive
 from .spec import SAMPLERS, Exploration, load
@@ -73,7 +74,8 @@ def prepare(exploration: Exploration | str, n: int | None = None, sampler: str |
     unit = sampling.unit_sample(exploration, n, sampler, seed)
     experiments = sampling.experiments(exploration, unit, 0)
     bases = evaluation.base_configs(exploration, experiments, overrides, base, config_dir)
-    first = parameters(next(iter(bases.values())))  # the base scenario, validated before any run
+    first = next(iter(bases.values()))  # the base scenario, validated before any run
+    first = first.params() if isinstance(first, Coupled) else parameters(first)
     experiments["seed"] = first.seed  # every run keeps the config's seed: common random numbers
     partial = out.with_name(out.name + PARTIAL)
     shutil.rmtree(partial, ignore_errors=True)

@@ -114,7 +114,7 @@ def boxes(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.Data
                 x[column] = x[column].astype(str).astype("category")
         questions = {"target met": outcomes.loc[rows, "target_met"].astype(bool).to_numpy()}
         binding = outcomes.loc[rows, "binding_constraint"].astype(str).to_numpy()
-        for constraint in sorted(set(binding)):
+        for constraint in sorted(set(binding) - {"None"}):  # the bloc of a coupled run has no binding constraint
             questions[f"{constraint} binds"] = binding == constraint
         for question, y in questions.items():
             box = find(x, y, lever, question)

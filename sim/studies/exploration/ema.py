@@ -13,6 +13,7 @@ import pandas as pd
 
 from ...config.compose import load_config
 from ..goalseek import plain_config
+from ..world import Coupled
 from .evaluation import evaluate
 from .spec import Exploration, load
 
@@ -70,7 +71,8 @@ def model(name: str, overrides: list[str] | tuple[str, ...] = (), lever: str | N
         if choices not in bases:  # each config-group choice is composed once
             settings = [*exploration.overrides, *levers[chosen], *overrides,
                         *(f"{u.key}={c}" for u, c in zip(groups, choices))]
-            bases[choices] = plain_config(load_config(settings, config_dir=config_dir))
+            bases[choices] = Coupled((f"world={exploration.world}", *settings), exploration.outcomes[0].region) \
+                if exploration.world is not None else plain_config(load_config(settings, config_dir=config_dir))
         return bases[choices]
 
     def function(**values):

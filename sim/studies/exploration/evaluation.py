@@ -1,12 +1,15 @@
 """Running an exploration: every future under every lever. Each lever and config-group choice is
 composed once; a run then sets its sampled values on a copy of the plain config, validates and
 simulates it, and reduces the KPIs to the outcomes. Runs go through a process pool in order, and
-the outcomes are streamed to Parquet so memory does not grow with the number of futures."""
+the outcomes are streamed to Parquet so memory does not grow with the number of futures. A
+coupled exploration (`world:`) runs each future as a coupled run of its overrides (regional keys
+`REGION.KEY`), its outcomes read from a region's KPIs or the bloc's."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +21,14 @@ import yaml
 from ...analysis import workers as processes
 from ...analysis.kpis import meets
 from ...analysis.runner import run_kpis
+from ...analysis.world import run_world
 from ...config.compose import load_config, parameters, with_values
+from ...config.errors import ConfigError
 from ...config.parameters import Params
 from ..goalseek import plain_config
+from ..headline import BLOC, binding, region_kpis
 from ..sweep import describe
+from ..world import BLOC_METRICS, Coupled
 from .spec import Exploration, Outcome
 
 #: columns every outcomes table has beside the spec's outcomes
@@ -36,10 +43,20 @@ def base_configs(exploration: Exploration, experiments: pd.DataFrame, overrides:
     """The plain config of each (lever, group choices) the experiments use, each composed once from
     conf/ (and one's own `config_dir`) with the exploration's, the lever's and the command line's
     overrides. Given `base` (a plain config, e.g. a test scenario), levers are `key=value` settings
-    on it instead."""
+    on it instead. A coupled exploration's bases are coupled scenarios (the world, the exploration's,
+    the lever's, the choices' and the command line's overrides), the first checked before any run."""
     groups = [u.key for u in exploration.uncertainties if u.is_group]
     levers = dict(exploration.levers)
     bases = {}
+    if exploration.world is not None:
+        if base is not None or config_dir is not None:
+            raise ValueError("a coupled exploration (world:) composes the project's conf/ only")
+        for key in experiments[["lever", *groups]].drop_duplicates().itertuples(index=False, name=None):
+            bases[key] = Coupled((f"world={exploration.world}", *exploration.overrides, *levers[key[0]],
+                                  *(f"{g}={c}" for g, c in zip(groups, key[1:])), *overrides))
+        check_regions(exploration, next(iter(bases.values())))
+        # the first outcome's region gives the runs' target (target_met) and years
+        return {key: replace(scenario, region=exploration.outcomes[0].region) for key, scenario in bases.items()}
     for key in experiments[["lever", *groups]].drop_duplicates().itertuples(index=False, name=None):
         lever, choices = key[0], key[1:]
         if base is not None:
@@ -71,6 +88,18 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def check_regions(exploration: Exploration, scenario: Coupled) -> None:
+    """Each outcome's region is a region of the coupled run or the bloc, with a KPI the bloc has."""
+    codes = list(scenario.load().regions)
+    for outcome in exploration.outcomes:
+        if outcome.region != BLOC and outcome.region not in codes:
+            raise ConfigError(f"outcomes.{outcome.name}.region", outcome.region,
+                              f"a region of the run ({', '.join(codes)}) or {BLOC}")
+        if outcome.region == BLOC and outcome.kind != "first_year" and outcome.kpi not in BLOC_METRICS:
+            raise ConfigError(f"outcomes.{outcome.name}.kpi", outcome.kpi,
+                              f"a KPI the bloc has ({', '.join(BLOC_METRICS)}), or a region's")
+
+
 def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcome]) -> dict:
     """Each outcome of one run from its KPI table (means over replications in stochastic mode),
     the target met in the target year and the binding constraint there."""
@@ -98,20 +127,36 @@ def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcom
             row[outcome.name] = float(met.min()) if len(met) else np.nan
     in_year = kpis[kpis["year"] == target.year]
     row["target_met"] = bool(meets(in_year[target.metric].mean(), target.share))
-    row["binding_constraint"] = str(in_year["binding_constraint"].mode().iloc[0])
+    row["binding_constraint"] = binding(in_year)
     return row
 
 
-def evaluate(base: dict, values: dict, outcomes: Sequence[Outcome]) -> dict:
+def evaluate(base: dict | Coupled, values: dict, outcomes: Sequence[Outcome]) -> dict:
     """One run: the sampled values set on the plain config, validated, simulated, reduced. A run
     that fails (a sampled value the config rejects) records its one-line message instead."""
     try:
-        params = parameters(with_values(base, values))
-        row = outcome_values(params, run_kpis(params), outcomes)
+        if isinstance(base, Coupled):
+            row = coupled_values(base.with_values(values), outcomes)
+        else:
+            params = parameters(with_values(base, values))
+            row = outcome_values(params, run_kpis(params), outcomes)
     except Exception as error:  # recorded per run, so one bad future does not stop the exploration
         return {**{o.name: np.nan for o in outcomes}, "target_met": None, "binding_constraint": None,
                 "status": "failed", "error": describe(error)}
     return {**row, "status": "ok", "error": None}
+
+
+def coupled_values(scenario: Coupled, outcomes: Sequence[Outcome]) -> dict:
+    """The outcomes of one coupled run, each from its region's KPIs (the bloc's years and target are
+    the run's first region's); target met and binding constraint of the first outcome's region."""
+    world = scenario.load()
+    result = run_world(world)
+    row = {}
+    for region in dict.fromkeys(o.region for o in outcomes):
+        params = replace(scenario, region=region).params(world)
+        found = outcome_values(params, region_kpis(result, region), [o for o in outcomes if o.region == region])
+        row = {**found, **row}  # the first outcome's region's target_met and binding constraint stay
+    return row
 
 
 # --- the pool -------------------------------------------------------------------------------------

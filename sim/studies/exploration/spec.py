@@ -80,12 +80,14 @@ class Outcome:
     kind: str
     years: tuple[int, int]  # first and last year (equal for kind "year")
     direction: str
+    region: str | None = None  # a coupled exploration: the region (or `bloc`) whose KPI it is
 
     def describe(self) -> str:
         span = f"{self.years[0]}" if self.years[0] == self.years[1] else f"{self.years[0]}-{self.years[1]}"
-        return {"year": f"{self.kpi} in {span}", "mean": f"mean {self.kpi} over {span}",
+        text = {"year": f"{self.kpi} in {span}", "mean": f"mean {self.kpi} over {span}",
                 "sum": f"{self.kpi} summed over {span}",
                 "first_year": f"first year the target is met ({span})"}[self.kind]
+        return text if self.region is None else f"{text}, {self.region}"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Exploration:
     sampler: str
     n: int
     seed: int
+    world: str | None = None  # an option of conf/world/: every run is a coupled run of its regions
 
     @property
     def lever_names(self) -> tuple[str, ...]:
@@ -143,7 +146,8 @@ def validate(spec, name: str) -> Exploration:
     """An exploration from its YAML mapping; every mistake is a one-line ConfigError."""
     if not isinstance(spec, Mapping):
         raise ConfigError(name, spec, "a mapping with uncertainties, levers and outcomes")
-    allowed = {"name", "description", "overrides", "uncertainties", "levers", "outcomes", "sampler", "n", "seed"}
+    allowed = {"name", "description", "overrides", "uncertainties", "levers", "outcomes", "sampler", "n", "seed",
+               "world"}
     for key in spec:
         if key not in allowed:
             raise ConfigError(key, spec[key], f"a key of an exploration ({', '.join(sorted(allowed))})")
@@ -155,8 +159,12 @@ def validate(spec, name: str) -> Exploration:
     overrides = _overrides("overrides", spec.get("overrides", []))
     uncertainties = _uncertainties(spec.get("uncertainties"))
     levers = _levers(spec.get("levers", {"base": []}))
-    outcomes = _outcomes(spec.get("outcomes"))
-    return Exploration(str(spec.get("name", name)), overrides, uncertainties, levers, outcomes, sampler, n, seed)
+    world = spec.get("world")
+    if world is not None and not (isinstance(world, str) and world):
+        raise ConfigError("world", world, "an option of conf/world/ (e.g. allied), for coupled runs")
+    outcomes = _outcomes(spec.get("outcomes"), world is not None)
+    return Exploration(str(spec.get("name", name)), overrides, uncertainties, levers, outcomes, sampler, n, seed,
+                       world)
 
 
 def _integer(key: str, value, low: int) -> int:
@@ -258,7 +266,7 @@ def _levers(value) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((str(name), _overrides(f"levers.{name}", overrides)) for name, overrides in value.items())
 
 
-def _outcomes(value) -> tuple[Outcome, ...]:
+def _outcomes(value, coupled: bool = False) -> tuple[Outcome, ...]:
     if not isinstance(value, Mapping) or not value:
         raise ConfigError("outcomes", value, "a mapping of outcome names to {kpi, year | mean | sum | first_year}")
     found = []
@@ -270,8 +278,9 @@ def _outcomes(value) -> tuple[Outcome, ...]:
         if len(kinds) != 1:
             raise ConfigError(where, dict(item), f"exactly one of {', '.join(OUTCOME_KINDS)}")
         kind = kinds[0]
-        for extra in sorted(set(item) - {kind, "kpi", "direction"}):
-            raise ConfigError(f"{where}.{extra}", item[extra], f"only kpi, {kind} and direction")
+        for extra in sorted(set(item) - {kind, "kpi", "direction", *(["region"] if coupled else [])}):
+            also = ", region (of the coupled run)" if coupled else " (region: with world: ...)"
+            raise ConfigError(f"{where}.{extra}", item[extra], f"only kpi, {kind}, direction{also}")
         kpi = item.get("kpi", "target" if kind == "first_year" else None)
         if not isinstance(kpi, str):
             raise ConfigError(f"{where}.kpi", kpi, "the name of a KPI column (kpis.csv)")
@@ -285,5 +294,8 @@ def _outcomes(value) -> tuple[Outcome, ...]:
         direction = item.get("direction", "minimize" if kind == "first_year" else "maximize")
         if direction not in DIRECTIONS:
             raise ConfigError(f"{where}.direction", direction, f"one of {', '.join(DIRECTIONS)}")
-        found.append(Outcome(str(name), kpi, kind, (years[0], years[1]), direction))
+        region = item.get("region", "bloc" if coupled else None)
+        if coupled and not isinstance(region, str):
+            raise ConfigError(f"{where}.region", region, "a region of the coupled run, or bloc")
+        found.append(Outcome(str(name), kpi, kind, (years[0], years[1]), direction, region))
     return tuple(found)

@@ -42,6 +42,8 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         box = next((b for b in boxes if b.lever == lever and b.question == "target met"), None)
         if met.all():
             sentence += "; in every future."
+        elif not met.any() and (binding == "None").all():  # the bloc of a coupled run has no binding constraint
+            sentence += "; in none."
         elif not met.any():
             sentence += f"; in none: {_most_common(binding)} binds in {_pct(_share(binding))} of futures."
         elif box is not None:
@@ -55,7 +57,7 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         else:
             sentence += "; no simple box of assumptions separates them."
         lines.append(sentence)
-        for constraint in _by_count(binding)[:2]:
+        for constraint in [c for c in _by_count(binding) if c != "None"][:2]:
             where = next((b for b in boxes if b.lever == lever and b.question == f"{constraint} binds"), None)
             if where is not None and where.limits and where.density >= 0.5:
                 lines.append(f"  - {constraint} binds in {_pct((binding == constraint).mean())} of futures, "
