@@ -1,7 +1,8 @@
 """The command line: `python -m sim [overrides]` runs a scenario (the Hydra app);
-`python -m sim compare|sweep|goalseek|explore ...` run the multi-run studies and `python -m sim init
-DIR` writes a starter set of one's own config groups (dispatched before Hydra reads the command
-line). The console script `ndfeb-sim` is the same entry point."""
+`python -m sim compare|sweep|goalseek|explore ...` run the multi-run studies, `python -m sim world
+[-m] ...` coupled runs of several regions (and their sweeps), and `python -m sim init DIR` writes a
+starter set of one's own config groups (dispatched before Hydra reads the command line). The
+console script `ndfeb-sim` is the same entry point."""
 
 from __future__ import annotations
 

@@ -296,9 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sim goalseek", description=__doc__,
         epilog="example: python -m sim goalseek plant_schedules.scale 0 10 policy=combined "
-               "--over segments.ev_traction.liberation_rate=0.2,0.4,0.6,0.8")
+               "--over segments.ev_traction.liberation_rate=0.2,0.4,0.6,0.8; coupled: python -m sim goalseek "
+               "world.china_pool.cut.share 0 1 target.share=0.015 --region bloc")
     parser.add_argument("parameter", help="a config key such as segments.ev_traction.collection_rate, "
-                                          "plant_schedules.scale or plants.<plant>.capacity.scale")
+                                          "plant_schedules.scale or plants.<plant>.capacity.scale; of coupled "
+                                          "runs also REGION.KEY or world.* (e.g. world.china_pool.cut.share)")
     parser.add_argument("low", type=float)
     parser.add_argument("high", type=float)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the scenario, as for python -m sim")
@@ -310,8 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--over", help="frontier: KEY=v1,v2,..., KEY=range(a,b,step) or GROUP=glob(pattern) "
                                        "(options of a config group); one goal-seek per value")
     parser.add_argument("--out", type=Path, help="directory for frontier.csv and frontier.md")
-    parser.add_argument("--region", help=f"coupled runs (world=allied, world.* or REGION.* keys): the region whose "
-                                         f"metric meets the target, or {BLOC} (the default)")
+    parser.add_argument("--region", help=f"coupled runs (selected by this, world=NAME or a world.* key): the "
+                                         f"region whose metric meets the target, or {BLOC} (the default)")
     add_config_dir_argument(parser)
     args = parser.parse_intermixed_args(argv)
     coupled = args.region is not None or is_coupled([*args.overrides, f"{args.parameter}=0"])
