@@ -83,7 +83,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
     kpi["delivered_t"] = delivered.sum(axis=1) / 1e3
     kpi["primary_supply_t"] = (delivered - recycled).sum(axis=1) / 1e3
     kpi["recycled_supply_t"] = recycled.sum(axis=1) / 1e3
-    kpi["shortage_t"] = metrics["shortage"] / 1e3
+    kpi["shortage_t"] = np.maximum(metrics["shortage"], 0.0) / 1e3  # a year of catching up has none
     kpi["recycled_content"] = _ratio(recycled.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_post_consumer"] = _ratio(post.sum(axis=1), delivered.sum(axis=1))
     kpi["recycled_content_pre_consumer"] = kpi["recycled_content"] - kpi["recycled_content_post_consumer"]
@@ -197,13 +197,14 @@ def grade_kpis(params: Params, metrics, kpi: dict[str, np.ndarray]) -> dict[str,
     arrived in full; `magnets` otherwise."""
     scope = np.array([s.in_target_scope for s in params.segments] + [False])
     missing = np.maximum(metrics["demand_by_grade"] - metrics["delivered_by_grade"], 0.0)  # [year, slot, grade]
-    out = {"shortage_dy_tb_grades_t": metrics["heavy_shortage"] / 1e3,
+    out = {"shortage_dy_tb_grades_t": np.maximum(metrics["heavy_shortage"], 0.0) / 1e3,
            "shortage_target_scope_t": missing[:, scope].sum(axis=(1, 2)) / 1e3}
     served = np.vstack([_ratio(kpi[f"{e.lower()}_delivered_t"], kpi[f"{e.lower()}_demand_t"])
                         + (kpi[f"{e.lower()}_demand_t"] <= 0) for e in lots.HEAVY_RARE_EARTHS])
     element = np.array(lots.HEAVY_RARE_EARTHS)[np.argmin(served, axis=0)]
-    confined = metrics["element_shortage"] >= (1.0 - HEAVY_CONFINED) * metrics["shortage"]
-    out["binding_element"] = np.where(metrics["shortage"] <= 0, "none", np.where(confined, element, "magnets"))
+    shortage = np.maximum(metrics["shortage"], 0.0)
+    confined = np.maximum(metrics["element_shortage"], 0.0) >= (1.0 - HEAVY_CONFINED) * shortage
+    out["binding_element"] = np.where(shortage <= 0, "none", np.where(confined, element, "magnets"))
     return out
 
 

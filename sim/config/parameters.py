@@ -314,7 +314,9 @@ def validate(config: Mapping) -> Params:
                           f"a list that includes region.code {region.code!r}: this target is for "
                           f"{', '.join(target['regions'])} only; choose target=none or a target for {region.code}")
     industry = _industry(config.get("industry") or {})
-    supply = Supply(_section((config.get("supply") or {}).get("china_share") or {}, ("supply", "china_share")))
+    supply_cfg = config.get("supply") or {}
+    supply = Supply(_section(supply_cfg.get("china_share") or {}, ("supply", "china_share")),
+                    **_section(supply_cfg, ("supply",)))
     policy["licences"] = licences(policy["licences"], top["start_year"])
     stockpile_cfg = (config.get("policy") or {}).get("stockpile") or {}
     policy["stockpile"] = stockpile(_section(stockpile_cfg, ("policy", "stockpile")))

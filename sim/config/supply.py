@@ -11,16 +11,20 @@ from .series import AnchorSeries
 
 @dataclass(frozen=True)
 class Supply:
-    """Primary supply by origin: China's share of each form (the rest comes from the rest of the world)."""
+    """Primary supply by origin: China's share of each form (the rest comes from the rest of the world),
+    and the share of a cut of China's supply that the rest of the world's spare capacity makes up."""
 
     china_share: dict[str, AnchorSeries]  # form -> share series
+    rest_of_world_make_up: AnchorSeries  # share of what a China cut withholds that the rest of the world supplies
 
 
 @dataclass(frozen=True)
 class Licence:
     """An export-licence regime of one origin: lots of `forms` that contain any of `elements` need a
     licence from `start` until `end` [yr]; approvals (`approval_share` of what is asked, or a
-    window's share) arrive `delay` [yr] after the application. A form is exempt from its date on."""
+    window's share) arrive `delay` [yr] after the application. A form is exempt from its date on.
+    What is not approved waits and is asked again the next step, less `cancel_share` of it a month
+    (1: nothing waits; what is not approved is lost)."""
 
     origin: str
     elements: tuple[str, ...]
@@ -31,6 +35,7 @@ class Licence:
     delay: float
     windows: tuple[tuple[float, float, float], ...]  # (start, end, approval_share), times in yr
     exempt: tuple[tuple[str, float], ...]  # (form, exempt from [yr])
+    cancel_share: float  # share of the waiting requests withdrawn a month
 
 
 @dataclass(frozen=True)

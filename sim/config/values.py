@@ -339,12 +339,14 @@ def _members(key: str, value, allowed: tuple[str, ...], what: str) -> tuple[str,
 
 #: fields of a licence regime: required ones, then optional ones with their defaults
 LICENCE_FIELDS = ("elements", "forms", "from", "approval_share")
-LICENCE_OPTIONAL = {"origin": "china", "to": None, "months": None, "delay": "0 day", "windows": [], "exempt": {}}
+LICENCE_OPTIONAL = {"origin": "china", "to": None, "months": None, "delay": "0 day", "windows": [], "exempt": {},
+                    "cancel_share": 0.0}
 
 
 def _licences(key: str, value) -> tuple:
     """Export-licence regimes: (origin, elements, forms, start, end, approval_share, delay,
-    windows ((start, end, approval_share), ...), exempt ((form, from), ...)) with times in years."""
+    windows ((start, end, approval_share), ...), exempt ((form, from), ...), cancel_share) with times
+    in years."""
     if not isinstance(value, list):
         raise ConfigError(key, value, "a list of licence regimes {" + ", ".join(LICENCE_FIELDS) + ", ...}")
     regimes = []
@@ -394,5 +396,6 @@ def _licences(key: str, value) -> tuple:
             if form not in FORMS:
                 raise ConfigError(f"{item_key}.exempt.{form}", exempt[form], f"a form among {', '.join(FORMS)}")
         regimes.append((origin, elements, forms, start, end, approval, delay, tuple(windows),
-                        tuple((form, date(f"{item_key}.exempt.{form}", d)) for form, d in exempt.items())))
+                        tuple((form, date(f"{item_key}.exempt.{form}", d)) for form, d in exempt.items()),
+                        _share(f"{item_key}.cancel_share", fields["cancel_share"])))
     return tuple(regimes)

@@ -50,7 +50,7 @@ class Delivery:
     imported_products: np.ndarray  # magnets inside imported products, by destination slot and element
     demand_by_grade: np.ndarray  # [slot, grade] kg
     delivered_by_grade: np.ndarray  # [slot, grade] kg
-    heavy_shortage: float  # shortage of magnets that need Dy or Tb [kg]
+    heavy_shortage: float  # shortage of magnets that need Dy or Tb [kg] (negative: held-back requests arrive)
     free_supply: bool  # whether primary supply of everything without Dy or Tb arrived in full
 
 
@@ -96,6 +96,8 @@ class Market:
         self.held = 0.0  # region-made primary magnets [kg] waiting for whole units (stochastic mode)
         self.held_elements = np.zeros(len(ELEMENTS))  # and their elements [kg]
         self.composition = lots.composition(params)  # of the magnets each destination slot takes
+        self.waiting = np.zeros((len(self.in_scope), 2 * len(params.grades)))  # demand [kg by slot, cell]
+        # waiting for licensed supply (cells as grades.cells)
         self.scope_by_cell = np.repeat(self.in_scope, 2 * len(params.grades))  # cells: grades.GradeDemand.cells
 
     def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
@@ -124,33 +126,40 @@ class Market:
         units = self.units_per_year[row] / self.steps_per_year
         if self.whole_units:  # stochastic mode places whole units
             units = self.wanted.take(units)
-        wanted = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
-        demand = wanted.sum()
-        # primary supply by form and origin under the licence regimes (none act on history): the
-        # share that arrives of material without and with Dy/Tb
+        fresh = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
+        # demand a licence regime left waiting, cell by cell, is asked for again with the step's own
+        fresh_cells, need = self.grades.cells(year, fresh)
+        cells = fresh_cells + self.waiting
+        units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
+        wanted = fresh + self.waiting.sum(axis=1)
+        demand, demand_fresh = wanted.sum(), fresh.sum()
         supply = self.supply
-        supply.begin(year, t, wanted)
-        free = self.composition[lots.ALL].copy()
-        free[ELEMENTS.index("Nd")] += free[HEAVY].sum()
-        free[HEAVY] = 0.0
-        factor = dict.fromkeys([(form, heavy) for form in FORMS for heavy in (False, True)], 1.0)
-        if not supply.unrestricted():
-            probe = np.vstack([free, self.composition[lots.ALL]])
-            for form in FORMS:
-                supply.share(year, t, form, np.ones(2), probe)
-                factor[form, False], factor[form, True] = supply.arrived[form].sum(axis=0)
-        cells, need = self.grades.cells(year, wanted)
+        supply.begin(year, t, wanted, self.waiting, cells)
         n_cells = cells.shape[1]
         products = (cells * self.product_share[row][:, None]).ravel()
         room = cells.ravel() - products  # bought as magnets
         need = need.ravel()
         controlled = need > 0
+        # --- primary supply by form and origin under the licence regimes (none act on history):
+        # the share of each cell that arrives, by the elements its magnets contain (a Dy-only
+        # licence leaves Tb-only magnets alone), and of material without Dy or Tb
+        free = self.composition.copy()  # each slot's magnets made Dy- and Tb-free
+        free[:, ELEMENTS.index("Nd")] += free[:, HEAVY].sum(axis=1)
+        free[:, HEAVY] = 0.0
+        composition = np.where(controlled[:, None], np.repeat(self.composition, n_cells, axis=0),
+                               np.repeat(free, n_cells, axis=0))  # [cell, element]
+        factor = {form: np.ones(len(need)) for form in FORMS}
+        free_share = dict.fromkeys(FORMS, 1.0)
+        if not supply.unrestricted():
+            factor = {form: supply.item_shares(year, t, form, composition) for form in FORMS}
+            free_share = {form: supply.item_shares(year, t, form, free[lots.ALL][None])[0] for form in FORMS}
+        # --- end of the supply probe
 
         def per_slot(kg_by_cell: np.ndarray) -> np.ndarray:
             return kg_by_cell.reshape(-1, n_cells).sum(axis=1)
 
         def arriving(form: str) -> np.ndarray:
-            return np.where(controlled, factor[form, True], factor[form, False])
+            return factor[form]
 
         scope, rule = self.scope_by_cell, self.policy.allocation_in(year)
 
@@ -171,19 +180,12 @@ class Market:
         recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
         left, wanted_primary = room.sum(), max(batch.primary_room, 0.0)
         region_room = room if wanted_primary >= left else room * (wanted_primary / left)
-        heavy_need = region_room @ need
-        # the stockpile gives Dy and Tb where licensed supply falls short
-        arrive = supply.feed(year, t, per_slot(region_room))
-        arrive(region_room.sum() / batch.to_magnets if batch.to_magnets > 0 else 0.0)
-        pool = recovered + factor["oxide_metal", True] * max(heavy_need - recovered, 0.0) \
-            + supply.released[HEAVY].sum()
-        heavy_served = 1.0 if pool >= heavy_need else pool / heavy_need
-        feed = factor["oxide_metal", False]  # the rest of the feed (Nd, Pr, Fe, B) is not controlled
-        region = region_room * np.where(controlled, min(heavy_served, feed), feed)
+        # Dy and Tb of region-made magnets: recovered oxide, licensed primary, the stockpile
+        region = region_room * supply.region_feed(year, t, region_room, need, arriving("oxide_metal"),
+                                                  free_share["oxide_metal"], recovered, batch.to_magnets, n_cells)
         imported = (room - region_room) * arriving("magnets")
         in_products = products * arriving("magnets_in_products")
         # what was finally asked, cell by cell, is what splits the arrivals into origins
-        composition = np.where(controlled[:, None], np.repeat(self.composition, n_cells, axis=0), free)
         supply.share(year, t, "magnets", room - region_room, composition)
         supply.share(year, t, "magnets_in_products", products, composition)
 
@@ -234,23 +236,33 @@ class Market:
         missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros_like(need)
         region_made = self._region_made(to_region, made, lots.mass(sintered_lot), sintered_lot, held_before,
                                         np.zeros(len(ELEMENTS)))
+        # demand left unmet waits while a licence regime holds its requests back; the rest is lost
+        keep = supply.waiting_share(t) if short else 0.0
+        caught_up = self.waiting.sum()  # delivered this step, or waiting again
+        heavy_caught_up = self.waiting.ravel()[controlled].sum()
+        self.waiting = missing.reshape(-1, n_cells) * keep
+        if self.whole_units:  # whole units wait
+            whole = np.floor(np.maximum(units - placed_units, 0.0) * keep + 1e-9) * self.kg_per_unit
+            self.waiting[:-1] = _scaled_by_slot(self.waiting[:-1].ravel(), whole, n_cells).reshape(-1, n_cells)
+        # the step's shortage is its own demand less what it delivered: negative when requests held
+        # back earlier arrive (the year's sum is what the year did not deliver; KPIs clip it at 0)
         return Delivery(
             primary=lots.of_mass(to_products + to_imports, self.composition) + region_made,
             post_consumer=post,
             pre_consumer=pre,
             units=placed_units,
-            demand=demand,
-            demand_elements=wanted @ self.composition,
-            shortage=max(demand - delivered.sum(), 0.0) if short else 0.0,
+            demand=demand_fresh,
+            demand_elements=fresh @ self.composition,
+            shortage=(max(demand - delivered.sum(), 0.0) if short else 0.0) - caught_up,
             made=made,
             bonded=bonded_made,
             bonded_loss=bonded_loss,
             imported_magnets=lots.of_mass(to_imports, self.composition),
             imported_products=lots.of_mass(to_products, self.composition),
-            demand_by_grade=by_grade(cells),
+            demand_by_grade=by_grade(fresh_cells),
             delivered_by_grade=by_grade(delivered_by_cell.reshape(-1, n_cells)),
-            heavy_shortage=float(missing[controlled].sum()),
-            free_supply=all(factor[form, False] >= 1.0 - 1e-12 for form in FORMS),
+            heavy_shortage=float(missing[controlled].sum()) - heavy_caught_up,
+            free_supply=all(free_share[form] >= 1.0 - 1e-12 for form in FORMS),
         )
 
     @staticmethod

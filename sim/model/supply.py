@@ -6,6 +6,12 @@ A regime's approvals arrive `delay` after the application, so the share of what 
 arrives at time tau is: 1 before the regime; 0 until the first approvals (start + delay); then the
 approval share in force at tau - delay (a window's share inside a window); 1 from the regime's end,
 and 1 for a form from the date it is exempt. A step gets this share averaged over its interval.
+
+What a regime does not approve is not lost: the requests wait (the market asks for them again the
+next step, with its new demand, at the share then in force), less the regime's `cancel_share` of
+them a month; the delayed material is a flow from the origin when it is approved, so nothing is
+created. The rest of the world's spare capacity makes up `rest_of_world_make_up` of what a cut of
+China's supply withholds.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from ..config.supply import Licence
 from ..config.values import ELEMENTS, FORMS, ORIGINS
 from . import lots
 from .graph import STOCKPILE
+
+HEAVY = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
 
 
 def instant_share(licence: Licence, form: str, tau: float) -> float:
@@ -57,7 +65,8 @@ class PrimarySupply:
 
     `share(year, t, form, asked)` gives the share of `asked` [kg by destination slot] that arrives
     in the step from t; `by_origin(form, lot)` splits what finally arrived into origins (in the same
-    proportions); `feed(...)` is the primary feed of magnet making, topped up from the stockpile.
+    proportions); `region_feed(...)` is the primary feed of magnet making, topped up from the
+    stockpile.
     """
 
     def __init__(self, params: Params):
@@ -65,18 +74,31 @@ class PrimarySupply:
         self.first_year, self.start_year = first, params.start_year
         self.step = 1.0 / params.steps_per_year
         self.china = by_year([params.supply.china_share[f] for f in FORMS], first, last)  # [year row, form]
+        self.make_up = by_year([params.supply.rest_of_world_make_up], first, last)[:, 0]
         self.licences = params.policy.licences
         self.shocks = params.policy.supply_shocks
         self.composition = lots.composition(params)  # [slot, element]
         self.controlled = [controls(licence, self.composition) for licence in self.licences]
         self.stockpile = Stockpile(params)
         self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, item] asked x share, this step
+        self.waiting = np.zeros(lots.n_slots(params))  # share of each slot's request that is waiting demand
+        self.waiting_cells = np.zeros(0)  # and of each cell's
         self.limited = False  # whether any request of this step was cut
 
-    def begin(self, year: int, t: float, demand: np.ndarray) -> None:
-        """Start a step: forget the last one's requests; buy into the stockpile while supply is free."""
+    def begin(self, year: int, t: float, demand: np.ndarray, waiting: np.ndarray | None = None,
+              cells: np.ndarray | None = None) -> None:
+        """Start a step: forget the last one's requests; buy into the stockpile while supply is free.
+        `demand` [kg by slot] and its `cells` [kg by slot, cell] include `waiting` [kg by slot,
+        cell], requests China's licences held back, which are asked of China again (the rest of the
+        world delivered its part)."""
         self.arrived = {}
         self.limited = False
+        self.waiting = np.zeros_like(demand)
+        self.waiting_cells = np.zeros(0)
+        if waiting is not None and waiting.any():
+            per_slot = waiting.sum(axis=1)
+            self.waiting = np.divide(per_slot, demand, out=np.zeros_like(demand), where=demand > 0)
+            self.waiting_cells = np.divide(waiting, cells, out=np.zeros_like(cells), where=cells > 0).ravel()
         self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
         self.demand = demand @ self.composition  # the step's demand by element [kg]
         if year < self.start_year:
@@ -114,19 +136,44 @@ class PrimarySupply:
             self.arrived[form] = np.vstack([asked, np.zeros_like(asked)])
             return 1.0
         c = self.china[year - self.first_year, FORMS.index(form)]
-        by_origin = np.outer([c, 1.0 - c], np.ones_like(asked))  # [origin, item]
+        china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
+        by_origin = np.vstack([china, 1.0 - china])  # [origin, item]
         for index, licence in enumerate(self.licences):
             cut = self._origin_share(index, form, t)
             if cut < 1.0:
                 row = ORIGINS.index(licence.origin)
                 controlled = self.controlled[index] if composition is None else controls(licence, composition)
                 by_origin[row] *= np.where(controlled, cut, 1.0)
+        # the rest of the world's spare capacity makes up a share of what China's licences withhold
+        by_origin[1] += self.make_up[year - self.first_year] * (china - by_origin[0])
         by_origin *= self._shock(t)
         self.arrived[form] = by_origin * asked
         total = asked.sum()
         got = float(self.arrived[form].sum() / total) if total > 0 else float(by_origin.sum(axis=0).min())
         self.limited = self.limited or got < 1.0 - 1e-12
         return got
+
+    def _waiting_by_item(self, n: int) -> np.ndarray:
+        """Share of each of n items asked that is waiting demand: items are destination slots or
+        cells (in the order of grades.cells); anything else (a single lot) has none."""
+        if n == self.waiting.shape[0]:
+            return self.waiting
+        return self.waiting_cells if n == self.waiting_cells.shape[0] else np.zeros(n)
+
+    def item_shares(self, year: int, t: float, form: str, composition: np.ndarray) -> np.ndarray:
+        """Share of what is asked of `form` that arrives in the step from t, for items of each
+        composition [item, element] (both origins): a lot is cut by the regimes whose elements it
+        contains, so a Dy-only licence leaves a Tb-only magnet alone."""
+        self.share(year, t, form, np.ones(composition.shape[0]), composition)
+        return self.arrived[form].sum(axis=0)
+
+    def waiting_share(self, t: float) -> float:
+        """Share of the demand a step leaves unmet that waits for the next step: the requests of
+        the regimes that cut this step wait, less their cancel_share a month (the most patient
+        regime's); with no regime cutting, what is unmet is lost."""
+        kept = [(1.0 - licence.cancel_share) ** (12.0 * self.step) for i, licence in enumerate(self.licences)
+                if any(self._origin_share(i, form, t) < 1.0 - 1e-12 for form in licence.forms)]
+        return max(kept, default=0.0)
 
     def origin_shares(self, kg_by_origin: np.ndarray) -> np.ndarray:
         """Shares of the origins in `kg_by_origin` (China's alone when there is nothing)."""
@@ -147,34 +194,40 @@ class PrimarySupply:
             china = total * (arrived[0].sum() / arrived.sum())
         return np.vstack([china, total - china])
 
-    def feed(self, year: int, t: float, asked: np.ndarray):
-        """The primary feed of magnet making for this step: a function of the feed it asks for [kg]
-        giving the feed that arrives [kg], licensed primary first, then Dy/Tb from the stockpile
-        (with the rest of the elements, which are not controlled, from primary). `asked` [kg by
-        slot] weights the feed's composition by the magnets made for each destination."""
-        weights = np.asarray(asked, dtype=float)
+    def region_feed(self, year: int, t: float, room: np.ndarray, need: np.ndarray, shares: np.ndarray,
+                    free: float, recovered: float, to_magnets: float, n_cells: int) -> np.ndarray:
+        """Share of each cell's `room` [kg by cell] of region-made magnets that the step's primary
+        feed makes possible, by one rule for every Dy and Tb source: the heavy rare earths (`need`
+        [kg/kg by cell]) of the cells a licence cuts come from the recovered oxide (`recovered` [kg],
+        first), then licensed primary (the oxide share `shares` of each cell), then the stockpile, which tops up
+        the feed licensed primary did not bring (with the rest of its elements, which are not
+        controlled, from primary); the rest of the feed arrives at the `free` share.
+        `to_magnets` is the share of the feed that ends in magnets."""
+        weights = room.reshape(-1, n_cells).sum(axis=1)  # the feed's composition, by destination slot
+        requested = room.sum() / to_magnets if to_magnets > 0 else 0.0
         self.released = np.zeros(len(ELEMENTS))
         self.covered = 0.0
-
-        self.feed_origins = np.zeros(len(ORIGINS))  # kg of the primary part of the feed by origin
-
-        def arrive(requested: float) -> float:
-            got = self.share(year, t, "oxide_metal", weights)
-            licensed = requested * got
-            missing = requested - licensed
-            mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
-            if missing > 0 and year >= self.start_year:
-                self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
-            # the stockpile gives the short elements of the covered feed; the rest of it is not
-            # controlled and comes from both origins at their shares
-            c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
-            rest = self.covered * mix - self.released
-            licensed_by_origin = self.arrived["oxide_metal"].sum(axis=1)
-            self.feed_origins = (licensed * self.origin_shares(licensed_by_origin)
-                                 + rest.sum() * np.array([c, 1.0 - c]))
-            return licensed + self.covered
-
-        return arrive
+        got = self.share(year, t, "oxide_metal", weights)
+        licensed = requested * got
+        missing = requested - licensed
+        mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
+        if missing > 0 and year >= self.start_year:
+            self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
+        # the stockpile gives the short elements of the covered feed; the rest of it is not
+        # controlled and comes from both origins at their shares
+        c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
+        rest = self.covered * mix - self.released
+        licensed_by_origin = self.arrived["oxide_metal"].sum(axis=1)
+        self.feed_origins = licensed * self.origin_shares(licensed_by_origin) + rest.sum() * np.array([c, 1.0 - c])
+        cut = (need > 0) & (shares < 1.0 - 1e-12)  # cells whose Dy or Tb a licence cuts
+        heavy = np.where(cut, room * need, 0.0)  # kg of Dy + Tb those cells need
+        total = heavy.sum()
+        if total <= 0:
+            return np.full_like(room, free)
+        from_primary = max(1.0 - recovered / total, 0.0)  # the part recovered oxide does not bring
+        pool = min(recovered, total) + from_primary * (shares * heavy).sum() + self.released[HEAVY].sum()
+        served = min(pool / total, 1.0)
+        return np.where(cut, min(served, free), free)
 
     def _short_elements(self, t: float) -> tuple[str, ...]:
         """Elements whose licensed supply is cut this step (every element under a general shock)."""
