@@ -200,6 +200,8 @@ refused("policy.licences.1.approval_share", "0.5", given=("policy=licence_2025",
 refused("policy.licences.first.approval_share", "0.5", given=("policy=licence_2025",))
 refused("policy.licences.first", "0.5", given=("policy=licence_2025",))
 refused("policy.rate_changes.0.value", "0.5")
+refused("policy.licences.0.cancel_share", "1.5", given=("policy=licence_2025",))
+refused("supply.rest_of_world_make_up", "1.2")
 refused("policy.stockpile.size_months", "-1")
 refused("policy.stockpile.fill_months", "0")
 refused("policy.stockpile.elements", "[Dy, Sm]")
