@@ -118,6 +118,7 @@ class MagnetMaking:
     loss_share: float
     in_house_share: float
     yield_sd: float
+    heavy_addition: AnchorSeries  # most Dy + Tb added to re-sintered HPMS magnets [kg/kg of magnet]
 
 
 @dataclass(frozen=True)

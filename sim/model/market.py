@@ -23,7 +23,7 @@ from ..config.parameters import Params
 from ..config.series import by_year
 from ..config.values import ELEMENTS, FORMS
 from . import lots
-from .grades import GradeDemand, by_grade, caps, place, pro_rata
+from .grades import TOLERANCE, GradeDemand, by_grade, caps, place, pro_rata
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
 from .supply import PrimarySupply
@@ -99,6 +99,7 @@ class Market:
         self.waiting = np.zeros((len(self.in_scope), 2 * len(params.grades)))  # demand [kg by slot, cell]
         # waiting for licensed supply (cells as grades.cells)
         self.scope_by_cell = np.repeat(self.in_scope, 2 * len(params.grades))  # cells: grades.GradeDemand.cells
+        self.addition = by_year([params.industry.magnet_making.heavy_addition], first, last)[:, 0]
 
     def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """History (before start_year): one step's units placed per segment and their magnets [kg
@@ -178,11 +179,27 @@ class Market:
         to_separated, room = place(room, need, lots.mass(separated), any_grade, order, scope, rule)
         # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
         recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
+        added = None  # primary Dy/Tb added to re-sintered HPMS magnets [kg by cell]
+        if self.addition[row] > 0 and batch.primary_room > 0:
+            taken, lifted, added, used = self._upgrade(self.addition[row], making, batch, room, need, order, scope,
+                                                       rule, recovered, arriving("oxide_metal"))
+            whole = whole + taken * batch.to_magnets
+            to_whole = to_whole + lifted
+            # the recovered Dy/Tb moves out of the separated rare earths' magnets into the lifted ones
+            # (the room it leaves is filled like any other); the rest of the addition is primary
+            from_recovered = added * (used / added.sum()) if used > 0 else np.zeros_like(added)
+            to_separated, freed = _moved(to_separated, separated, used, from_recovered)
+            added = added - from_recovered
+            batch.primary_wanted = max(batch.primary_wanted - added.sum() / batch.to_magnets, 0.0)
+            room = np.maximum(room + freed - lifted.sum(axis=0) - added - from_recovered, 0.0)
+            recovered -= used
         left, wanted_primary = room.sum(), max(batch.primary_room, 0.0)
         region_room = room if wanted_primary >= left else room * (wanted_primary / left)
         # Dy and Tb of region-made magnets: recovered oxide, licensed primary, the stockpile
         region = region_room * supply.region_feed(year, t, region_room, need, arriving("oxide_metal"),
                                                   free_share["oxide_metal"], recovered, batch.to_magnets, n_cells)
+        if added is not None:
+            region = region + added
         imported = (room - region_room) * arriving("magnets")
         in_products = products * arriving("magnets_in_products")
         # what was finally asked, cell by cell, is what splits the arrivals into origins
@@ -234,8 +251,9 @@ class Market:
         made = making.finish(batch, region.sum())
         delivered_by_cell = recycled_by_cell + primary_by_cell
         missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros_like(need)
+        added_lot = None if added is None else self._heavy_lot(np.minimum(per_slot(added), to_region))
         region_made = self._region_made(to_region, made, lots.mass(sintered_lot), sintered_lot, held_before,
-                                        np.zeros(len(ELEMENTS)))
+                                        np.zeros(len(ELEMENTS)), added_lot)
         # demand left unmet waits while a licence regime holds its requests back; the rest is lost
         keep = supply.waiting_share(t) if short else 0.0
         caught_up = self.waiting.sum()  # delivered this step, or waiting again
@@ -265,6 +283,43 @@ class Market:
             free_supply=all(free_share[form] >= 1.0 - 1e-12 for form in FORMS),
         )
 
+    def _upgrade(self, addition: float, making: MagnetMaking, batch, room: np.ndarray, need: np.ndarray,
+                 order: np.ndarray, scope: np.ndarray, rule: str, recovered: float, licensed: float):
+        """Re-sintered HPMS magnets lifted to cells of a higher need than their feed's share s by
+        Dy/Tb added up to `addition` [kg/kg]: a magnet of need n holds (n - s) / (1 - s) of added Dy/Tb
+        per kg (so that its share is n), the rest is HPMS material. The powder still ready after the
+        step's own-grade placing goes, within the plant's capacity left, to the cells above its grade
+        (first where primary supply reaches least); the Dy/Tb comes from the `recovered` [kg] first,
+        then from primary of which the `licensed` share [by cell] arrives, and the lift is cut to what
+        arrives.
+        Returns (powder taken [kg feed by origin and element], HPMS magnets placed [kg by origin and
+        cell], Dy/Tb added [kg by cell], recovered Dy/Tb used [kg]); the added Dy/Tb is region-made
+        magnet mass, moved from the separated rare earths' magnets or from the primary feed."""
+        ready = making.powder.ready * batch.to_magnets  # magnets the ready powder would make
+        mass, own = lots.mass(ready), self._heavy(ready)
+        none = np.zeros_like(need)
+        if mass.sum() <= 0:
+            return np.zeros_like(ready), np.zeros((len(mass), len(need))), none, 0.0
+        above = np.where(need > own[mass > 0].min() + TOLERANCE, room, 0.0)  # cells above the feed's grade
+        magnets, _ = place(above, need, mass, own + addition, order, scope, rule)  # [origin, cell]
+        gap = need[None, :] - own[:, None]
+        magnets = np.where(gap > TOLERANCE, magnets, 0.0)
+        if magnets.sum() > batch.primary_room:  # within the plant's capacity left
+            magnets *= batch.primary_room / magnets.sum()
+        dy_tb = magnets * np.maximum(gap, 0.0) / (1.0 - own[:, None])
+        wanted, by_cell = dy_tb.sum(), dy_tb.sum(axis=0)
+        # as for region-made magnets (supply.region_feed): the part recovered Dy/Tb does not bring
+        # arrives at each cell's licensed share
+        served = 1.0 if wanted <= recovered else \
+            (recovered + (1.0 - recovered / wanted) * (licensed * by_cell).sum()) / wanted
+        magnets, dy_tb = magnets * served, dy_tb * served
+        lifted = magnets - dy_tb
+        feed = lifted.sum(axis=1) / batch.to_magnets
+        taken = making.powder.take(making.powder.ready.sum(), feed)
+        batch.whole = batch.whole + taken
+        batch.primary_wanted = max(batch.primary_wanted - feed.sum(), 0.0)
+        return taken, lifted, dy_tb.sum(axis=0), min(dy_tb.sum(), recovered)
+
     @staticmethod
     def _heavy(lot: np.ndarray) -> np.ndarray:
         """Dy + Tb share of each origin's material in a lot [kg by origin and element]."""
@@ -280,8 +335,18 @@ class Market:
         by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
         return by_slot[:, :, None] * shares[:, None, :]
 
+    def _heavy_lot(self, kg: np.ndarray) -> np.ndarray:
+        """`kg` [per slot] of Dy and Tb [kg by slot and element] in the ratio of each slot's magnets
+        (Dy alone where they have neither)."""
+        ratio = self.composition[:, HEAVY]
+        total = ratio.sum(axis=1, keepdims=True)
+        ratio = np.where(total > 0, ratio / np.where(total > 0, total, 1.0), np.eye(len(HEAVY))[0])
+        out = np.zeros((len(kg), len(ELEMENTS)))
+        out[:, HEAVY] = kg[:, None] * ratio
+        return out
+
     def _region_made(self, to_uses: np.ndarray, made: Made, to_sintered: np.ndarray, recycled: np.ndarray,
-                     held_before: float, undelivered: np.ndarray) -> np.ndarray:
+                     held_before: float, undelivered: np.ndarray, added: np.ndarray | None) -> np.ndarray:
         """Region-made primary magnets delivered [kg by destination slot and element] for `to_uses`
         [kg per slot]; sets the composition of magnet making's primary feed.
 
@@ -290,9 +355,15 @@ class Market:
         magnets (recycled rare-earth alloy brings no iron or boron, so the primary feed brings
         them); where the recycled material has more of an element than the use needs, it stays in
         the magnets. Magnets the market holds over for whole units (stochastic mode, short of
-        supply; `undelivered` [kg by element] of them recycled) mix with the next step's."""
+        supply; `undelivered` [kg by element] of them recycled) mix with the next step's. The `added`
+        Dy/Tb [kg by slot and element] lifting re-sintered HPMS magnets (if any) is part of the
+        primary feed."""
         target = lots.of_mass(to_sintered + to_uses, self.composition)
-        ordered = lots.of_mass(to_uses, make_up(target, recycled, self.composition))
+        if added is None:
+            ordered = lots.of_mass(to_uses, make_up(target, recycled, self.composition))
+        else:
+            ordered = lots.of_mass(to_uses - lots.mass(added), make_up(target, recycled + added, self.composition)) \
+                + added
         total = to_uses.sum()
         made.composition = ordered.sum(axis=0) / total if total > 0 else self.composition[lots.ALL]
         if held_before == 0.0 and self.held == 0.0:
@@ -316,6 +387,20 @@ def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -
     need = np.maximum(target - recycled, 0.0)
     total = need.sum(axis=1, keepdims=True)
     return np.where(total > 0, need / np.where(total > 0, total, 1.0), composition)
+
+
+def _moved(placed: np.ndarray, lot: np.ndarray, kg: float, into: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`kg` of Dy/Tb taken out of the magnets `placed` [kg by origin and cell] of `lot` [kg by origin
+    and element], from each origin pro rata to its Dy/Tb, and put into the cells `into` [kg]:
+    (placed after, room freed [kg by cell])."""
+    if kg <= 0:
+        return placed, np.zeros(placed.shape[1])
+    heavy = lot[:, HEAVY].sum(axis=1)
+    total = placed.sum(axis=1)
+    moved = kg * heavy / heavy.sum()  # [by origin]
+    kept = 1.0 - np.divide(moved, total, out=np.zeros_like(total), where=total > 0)
+    freed = placed * (1.0 - kept)[:, None]
+    return placed - freed + moved[:, None] * (into / into.sum())[None, :], freed.sum(axis=0)
 
 
 def _scaled_by_slot(primary: np.ndarray, per_slot: np.ndarray, n_cells: int) -> np.ndarray:
