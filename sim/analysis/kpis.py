@@ -96,6 +96,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
     kpi["recycled_content_target_scope"] = _ratio(recycled[:, scope].sum(axis=1), delivered[:, scope].sum(axis=1))
     kpi["recycled_content_target_scope_post_consumer"] = _ratio(post[:, scope].sum(axis=1),
                                                                 delivered[:, scope].sum(axis=1))
+    kpi["target_scope_delivered_t"] = delivered[:, scope].sum(axis=1) / 1e3  # the scope shares' denominator
     kpi["target_share"] = np.full(n_years, np.nan if params.target.share is None else params.target.share)
     kpi["target_met"] = meets(kpi[params.target.metric], params.target.share)
     mandate = params.policy.mandate_share

@@ -12,17 +12,38 @@ import pandas as pd
 from ..config.world import World
 from ..model.balance import check, check_elements
 from ..model.graph import SCRAP_IMPORT, SCRAP_STORE
+from ..model.lots import HEAVY_RARE_EARTHS
 from ..model.world import CoupledRecord, simulate_world
+from . import kpi_table
+from .kpis import KPI_ELEMENTS
 from .results import Result, ResultBuilder, quantiles
 
-#: mass KPIs [t/yr] that add up over regions to the bloc's
-BLOC_MASSES = ("demand_t", "delivered_t", "recycled_supply_t", "primary_supply_t", "shortage_t",
-               "eol_arising_t", "imported_magnets_t", "imported_products_t", "region_made_t", "scrap_export_t")
-#: shares recomputed for the bloc from its sums: (kpi, numerator, denominator)
-BLOC_SHARES = (("recycled_content", "recycled_supply_t", "delivered_t"),
-               ("recycled_cover", "recycled_supply_t", "demand_t"))
-#: shares of the magnets delivered: for the bloc, the regions' shares weighted by what each delivered
-BLOC_DELIVERED_SHARES = ("recycled_content_post_consumer", "recycled_content_pre_consumer")
+#: shares recomputed for the bloc from its summed masses: (kpi, numerator, denominator), each a
+#: mass column [t/yr] of the regions' rows or a sum of them
+BLOC_SHARES = (
+    ("recycled_content", "recycled_supply_t", "delivered_t"),
+    ("recycled_cover", "recycled_supply_t", "demand_t"),
+    ("recycled_content_region_made", "recycled_output_t", "region_made_t"),
+    *((f"recycled_share_{e}", f"{e.lower()}_recycled_t", f"{e.lower()}_delivered_t") for e in KPI_ELEMENTS),
+    *((f"self_sufficiency_{e}", (f"{e.lower()}_supply_rest_of_world_t", f"{e.lower()}_recycled_t"),
+       f"{e.lower()}_demand_t") for e in HEAVY_RARE_EARTHS),
+    ("capacity_benchmark", "recycling_output_capacity_t", "demand_t"),
+    ("hpms_utilisation", "hpms_feed_t", "hpms_capacity_t"),
+    ("long_loop_utilisation", "long_loop_feed_t", "long_loop_capacity_t"),
+)
+#: shares whose numerator mass is no column of its own: (kpi, denominator); each region's
+#: numerator is its share x its denominator (exact: a region's share is numerator / denominator)
+BLOC_WEIGHTED = (
+    ("recycled_content_post_consumer", "delivered_t"),
+    *((f"recycled_content_post_consumer_{e}", f"{e.lower()}_delivered_t") for e in KPI_ELEMENTS),
+    ("recycled_content_target_scope", "target_scope_delivered_t"),
+    ("recycled_content_target_scope_post_consumer", "target_scope_delivered_t"),
+)
+#: every KPI the bloc has: the shares above and every mass of the KPI table (summed over the regions)
+BLOC_METRICS = (*(name for name, _, _ in BLOC_SHARES), *(name for name, _ in BLOC_WEIGHTED),
+                "recycled_content_pre_consumer",
+                *(row.column for row in kpi_table.columns()
+                  if row.unit in ("t/yr", "t") and not row.column.endswith(kpi_table.WILDCARD)))
 
 
 @dataclass
@@ -77,19 +98,31 @@ def run_world(world: World) -> WorldResult:
 
 
 def bloc_kpis(kpis: pd.DataFrame) -> pd.DataFrame:
-    """The bloc's KPIs per replication and year: masses summed over regions, shares from the sums."""
+    """The bloc's KPIs per replication and year: every mass [t/yr, t] summed over the regions,
+    every share recomputed from the summed masses (never an average of the regions' shares);
+    per-plant columns, targets and labels are the regions' own and stay empty."""
     if "recycled_cover" not in kpis:
-        kpis = kpis.assign(recycled_cover=kpis["recycled_supply_t"] / kpis["demand_t"].where(kpis["demand_t"] > 0))
-    masses = [c for c in BLOC_MASSES if c in kpis.columns]
+        kpis = kpis.assign(recycled_cover=_ratio(kpis["recycled_supply_t"], kpis["demand_t"]))
+    weighted = {f"{name}:mass": kpis[name] * kpis[denominator]
+                for name, denominator in BLOC_WEIGHTED if name in kpis}
+    kpis = kpis.assign(**weighted)
+    masses = [c for c in kpis.columns if c.endswith("_t") and ":" not in c] + list(weighted)
     bloc = kpis.groupby(["replication", "year"], as_index=False)[masses].sum()
     for name, numerator, denominator in BLOC_SHARES:
-        bloc[name] = bloc[numerator] / bloc[denominator].where(bloc[denominator] > 0)
-    shares = [c for c in BLOC_DELIVERED_SHARES if c in kpis.columns]
-    weighted = kpis[["replication", "year"]].assign(**{c: kpis[c].fillna(0) * kpis["delivered_t"] for c in shares})
-    weighted = bloc[["replication", "year"]].merge(weighted.groupby(["replication", "year"], as_index=False).sum())
-    for name in shares:
-        bloc[name] = weighted[name] / bloc["delivered_t"].where(bloc["delivered_t"] > 0)
+        parts = (numerator,) if isinstance(numerator, str) else numerator
+        if all(c in bloc for c in (*parts, denominator)):
+            bloc[name] = _ratio(sum(bloc[c] for c in parts), bloc[denominator])
+    for name, denominator in BLOC_WEIGHTED:
+        if name in kpis:
+            bloc[name] = _ratio(bloc.pop(f"{name}:mass"), bloc[denominator])
+    if "recycled_content_post_consumer" in bloc:
+        bloc["recycled_content_pre_consumer"] = bloc["recycled_content"] - bloc["recycled_content_post_consumer"]
     return bloc.assign(region="bloc")
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, 0 where the denominator is 0 (as a region's shares are)."""
+    return (numerator / denominator.where(denominator > 0)).fillna(0.0)
 
 
 def check_world(world: World, record: CoupledRecord, replication: int) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from ..analysis.world import BLOC_DELIVERED_SHARES, BLOC_MASSES, BLOC_SHARES, WorldResult, run_world
+from ..analysis.world import BLOC_METRICS as BLOC_METRICS  # the KPIs the bloc has, for goal-seek and explore
+from ..analysis.world import WorldResult, run_world
 from ..config import overrides as grammar
 from ..config.errors import ConfigError
 from ..config.parameters import Params
@@ -34,8 +35,6 @@ eu.segments.ev_traction.liberation_rate=0.7) sets one region; any other override
 sweep.csv with a row per job and region (eu, us, japan, bloc). compare, goalseek and explore run
 coupled scenarios too: give them world=allied (or any world.* key)."""
 
-#: the KPIs the bloc has (masses summed over its regions, shares of the sums)
-BLOC_METRICS = (*(name for name, _, _ in BLOC_SHARES), *BLOC_DELIVERED_SHARES, *BLOC_MASSES)
 #: world.* keys that take whole numbers (a goal-seek over them is over the integers)
 WORLD_INTEGER_KEYS = ("world.china_pool.cut.from",)
 _PLAIN = re.compile(r"^[\w.:/+-]+$")

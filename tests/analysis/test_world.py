@@ -83,12 +83,41 @@ def test_trade_leaves_one_region_as_it_reaches_another(traded):
 
 
 def test_the_bloc_is_the_sum_of_its_regions(traded):
+    """Hand-computed from the regions' rows: masses add up; each share of the bloc is the summed
+    numerator over the summed denominator, a region's numerator being its share x its denominator
+    (post-consumer, target scope) or a mass of its own (recycled, Dy and Tb not from China)."""
     kpis = traded.kpis.set_index(["region", "year"])
-    regions = kpis.drop(index="bloc", level="region").groupby("year")[["demand_t", "recycled_supply_t"]].sum()
-    bloc = kpis.loc["bloc"]
-    assert bloc["demand_t"].to_numpy() == pytest.approx(regions["demand_t"].to_numpy(), rel=1e-12)
-    assert bloc["recycled_content"].to_numpy() == pytest.approx(
-        (regions["recycled_supply_t"] / bloc["delivered_t"]).to_numpy(), rel=1e-12)
+    regions, bloc = kpis.drop(index="bloc", level="region"), kpis.loc["bloc"]
+
+    def total(values):
+        return values.groupby("year").sum().to_numpy()
+
+    for mass in ("demand_t", "delivered_t", "shortage_t", "shortage_dy_tb_grades_t", "shortage_target_scope_t",
+                 "dy_demand_t", "tb_supply_china_t"):
+        assert bloc[mass].to_numpy() == pytest.approx(total(regions[mass]), rel=1e-12)
+    delivered, scope = total(regions["delivered_t"]), total(regions["target_scope_delivered_t"])
+    expected = {
+        "recycled_content": total(regions["recycled_supply_t"]) / delivered,
+        "recycled_content_post_consumer": total(regions["recycled_content_post_consumer"]
+                                                * regions["delivered_t"]) / delivered,
+        "recycled_content_target_scope": total(regions["recycled_content_target_scope"]
+                                               * regions["target_scope_delivered_t"]) / scope,
+        "recycled_content_target_scope_post_consumer": total(
+            regions["recycled_content_target_scope_post_consumer"] * regions["target_scope_delivered_t"]) / scope,
+        "recycled_content_post_consumer_Dy": total(regions["recycled_content_post_consumer_Dy"]
+                                                   * regions["dy_delivered_t"]) / total(regions["dy_delivered_t"]),
+        "recycled_content_region_made": total(regions["recycled_output_t"]) / total(regions["region_made_t"]),
+        "self_sufficiency_Dy": total(regions["dy_supply_rest_of_world_t"] + regions["dy_recycled_t"])
+        / total(regions["dy_demand_t"]),
+        "self_sufficiency_Tb": total(regions["tb_supply_rest_of_world_t"] + regions["tb_recycled_t"])
+        / total(regions["tb_demand_t"]),
+    }
+    for name, values in expected.items():
+        assert bloc[name].to_numpy() == pytest.approx(values, rel=1e-9), name
+        averaged = regions[name].groupby("year").mean().to_numpy()
+        assert not np.allclose(averaged, values, rtol=1e-3), name  # the regions differ: a mean would show
+    assert bloc["recycled_content_pre_consumer"].to_numpy() == pytest.approx(
+        expected["recycled_content"] - expected["recycled_content_post_consumer"], rel=1e-9, abs=1e-15)
 
 
 def test_a_cut_of_chinas_exports_lowers_imports_by_the_china_share():
