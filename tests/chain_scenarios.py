@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SOURCES = {"china", "rest_of_world", "scrap_import"}
-SINKS = {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export", "other_uses"}
+SOURCES = {"china", "rest_of_world", "scrap_import", "oxide_import"}
+SINKS = {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export", "other_uses",
+         "oxide_export"}
 STOCK_NODES = {"in_use", "end_of_life", "collection", "dismantling", "scrap_store", "metal_alloy_making",
                "magnet_making", "bonded_making", "market", "stockpile", "primary_supply", "magnet_imports",
                "product_imports"}

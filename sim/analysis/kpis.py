@@ -124,6 +124,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
     kpi["swarf_in_house_t"] = metrics["in_house_swarf"] / 1e3
     kpi["separated_t"] = flow(g.LONG_LOOP, g.METAL_ALLOY_MAKING).sum(axis=1) / 1e3
     kpi["alloy_t"] = flow(g.METAL_ALLOY_MAKING, g.MAGNET_MAKING).sum(axis=1) / 1e3
+    kpi["oxide_import_t"] = flow(g.OXIDE_IMPORT, g.METAL_ALLOY_MAKING).sum(axis=1) / 1e3
     kpi["unabsorbed_t"] = (stocks[g.MAGNET_MAKING][1:] + stocks[g.BONDED_MAKING][1:]).sum(axis=1) / 1e3
 
     feed_total, capacity_total = np.zeros(n_years), np.zeros(n_years)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..config.values import ELEMENTS
 from ..config.world import World
 from ..model.balance import check, check_elements
-from ..model.graph import SCRAP_IMPORT, SCRAP_STORE
+from ..model.graph import METAL_ALLOY_MAKING, OXIDE_EXPORT, OXIDE_IMPORT, SCRAP_IMPORT, SCRAP_STORE
 from ..model.lots import HEAVY_RARE_EARTHS
 from ..model.world import CoupledRecord, simulate_world
 from . import kpi_table
@@ -52,7 +53,8 @@ class WorldResult:
 
     kpis : region (a region code, or `bloc` for their sum), replication, year, KPIs
     flows, stocks : the regions' tables with a `region` column
-    trade : replication, year, from_region, to_region, mass_t (scrap sent between the regions)
+    trade : replication, year, material (scrap, or oxide: separated rare earths of the long loop),
+        from_region, to_region, mass_t (sent between the regions)
     china : replication, year, region, asked_t, delivered_t (China's magnets asked and let through)
     """
 
@@ -81,8 +83,10 @@ def run_world(world: World) -> WorldResult:
         check_world(world, record, replication)
         for code, builder in builders.items():
             builder.add(record.regions[code])
-        trade += [{"replication": replication, "year": first.start_year + i, "from_region": e, "to_region": d,
-                   "mass_t": kg / 1e3} for (e, d), sums in record.trade.items() for i, kg in enumerate(sums)]
+        trade += [{"replication": replication, "year": first.start_year + i, "material": material,
+                   "from_region": e, "to_region": d, "mass_t": kg / 1e3}
+                  for material, table in (("scrap", record.trade), ("oxide", record.oxide_trade))
+                  for (e, d), sums in table.items() for i, kg in enumerate(sums)]
         china += [{"replication": replication, "year": first.start_year + i, "region": code,
                    "asked_t": record.asked[code][i] / 1e3, "delivered_t": record.delivered[code][i] / 1e3}
                   for code in world.regions for i in range(len(record.pool))]
@@ -92,7 +96,7 @@ def run_world(world: World) -> WorldResult:
     kpis = kpis[["region", *[c for c in kpis.columns if c != "region"]]]
     tagged = {name: pd.concat([getattr(r, name).assign(region=code) for code, r in regions.items()], ignore_index=True)
               for name in ("flows", "stocks")}
-    trade_columns = ["replication", "year", "from_region", "to_region", "mass_t"]
+    trade_columns = ["replication", "year", "material", "from_region", "to_region", "mass_t"]
     return WorldResult(world, regions, kpis, tagged["flows"], tagged["stocks"],
                        pd.DataFrame(trade, columns=trade_columns), pd.DataFrame(china))
 
@@ -127,17 +131,39 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 def check_world(world: World, record: CoupledRecord, replication: int) -> None:
     """Every region balances node by node, in mass and element by element, as a single-region run
-    is checked, and every tonne of scrap traded leaves a region exactly as it arrives in another."""
+    is checked; every tonne of scrap and oxide traded leaves a region exactly as it arrives in
+    another, and the separated oxide the regions sold, element by element, is what they bought."""
     for code, params in world.regions.items():
         region = record.regions[code]
         n_years = params.end_year + 1 - params.start_year
         check(region.graph, region.flows, region.stocks, n_years, replication)
         check_elements(region.graph, region.element_flows, region.element_stocks, n_years, replication)
-    for code in world.regions:
-        sent_in = sum((sums for (_, d), sums in record.trade.items() if d == code), np.zeros(len(record.pool)))
-        imported = record.regions[code].flows.get((SCRAP_IMPORT, SCRAP_STORE, "recycled"))
-        arrived = imported.sum(axis=1) if imported is not None else np.zeros(len(record.pool))
-        if not np.allclose(sent_in, arrived, rtol=1e-9, atol=1e-6):
-            year = int(np.argmax(np.abs(sent_in - arrived)))
-            raise AssertionError(f"world balance broken (replication {replication}): scrap sent to {code} in year "
-                                 f"{year} of the run is {sent_in[year]:.6g} kg, arrived {arrived[year]:.6g} kg")
+    n_years = len(record.pool)
+    for material, table, into in (("scrap", record.trade, (SCRAP_IMPORT, SCRAP_STORE)),
+                                  ("oxide", record.oxide_trade, (OXIDE_IMPORT, METAL_ALLOY_MAKING))):
+        for code in world.regions:
+            sent_in = sum((sums for (_, d), sums in table.items() if d == code), np.zeros(n_years))
+            imported = record.regions[code].flows.get((*into, "recycled"))
+            arrived = imported.sum(axis=1) if imported is not None else np.zeros(n_years)
+            _same(sent_in, arrived, f"{material} sent to {code}", replication)
+    for code in world.regions:  # all the oxide a region sells goes to the others (its scrap, also elsewhere)
+        sent_out = sum((sums for (e, _), sums in record.oxide_trade.items() if e == code), np.zeros(n_years))
+        sold = record.regions[code].flows.get((METAL_ALLOY_MAKING, OXIDE_EXPORT, "recycled"))
+        _same(sent_out, sold.sum(axis=1) if sold is not None else np.zeros(n_years), f"oxide sold by {code}",
+              replication)
+    n_elements = len(ELEMENTS)
+    bought, sold = np.zeros((n_years, n_elements)), np.zeros((n_years, n_elements))
+    for region in record.regions.values():
+        for total, key in ((bought, (OXIDE_IMPORT, METAL_ALLOY_MAKING, "recycled")),
+                           (sold, (METAL_ALLOY_MAKING, OXIDE_EXPORT, "recycled"))):
+            if key in region.element_flows:
+                total += region.element_flows[key].sum(axis=1)
+    for i, element in enumerate(ELEMENTS):
+        _same(sold[:, i], bought[:, i], f"{element} in oxide sold by the regions (bought: second)", replication)
+
+
+def _same(expected: np.ndarray, found: np.ndarray, what: str, replication: int) -> None:
+    if not np.allclose(expected, found, rtol=1e-9, atol=1e-6):
+        year = int(np.argmax(np.abs(expected - found)))
+        raise AssertionError(f"world balance broken (replication {replication}): {what} in year {year} of the "
+                             f"run is {expected[year]:.6g} kg, arrived {found[year]:.6g} kg")

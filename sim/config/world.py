@@ -1,5 +1,5 @@
-"""Several regions in one run (conf/world/): which regions, China's export pool and the scrap trade
-between them, validated into frozen parameters; each region's own config is composed and validated
+"""Several regions in one run (conf/world/): which regions, China's export pool and the scrap and
+separated-oxide trade between them, validated into frozen parameters; each region's own config is composed and validated
 as a single-region run would be, and its errors name the region in the key."""
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class World:
     regions: dict[str, Params]
     pool: ChinaPool
     trade: dict[str, dict[str, AnchorSeries]]  # exporter -> destination region -> share of its scrap exports
+    # exporter -> destination region -> share of the separated oxide of its long loop
+    oxide_trade: dict[str, dict[str, AnchorSeries]]
 
 
 def split_overrides(overrides: Iterable[str], regions: Iterable[str]) -> tuple[list[str], dict[str, list[str]],
@@ -86,7 +88,7 @@ def load_world(overrides: Iterable[str] = ()) -> World:
     `<region>.<key>=...` for one region, any other override for every region."""
     overrides = list(overrides)
     section = _world_section(overrides)
-    known = {"name", "regions", "china_pool", "trade"}
+    known = {"name", "regions", "china_pool", "trade", "oxide_trade"}
     for key in section:
         if key not in known:
             raise ConfigError(f"world.{key}", section[key], f"a known key (allowed here: {', '.join(sorted(known))})")
@@ -99,7 +101,8 @@ def load_world(overrides: Iterable[str] = ()) -> World:
     regions = {code: _region(code, [*common, *own[code]]) for code in codes}
     return World(name=str(section.get("name", "world")), regions=regions,
                  pool=_pool(section.get("china_pool") or {}, codes),
-                 trade=_trade(section.get("trade") or {}, codes))
+                 trade=_trade(section.get("trade") or {}, codes, "world.trade"),
+                 oxide_trade=_trade(section.get("oxide_trade") or {}, codes, "world.oxide_trade"))
 
 
 def _region(code: str, overrides: list[str]) -> Params:
@@ -142,20 +145,29 @@ def _pool(values: Mapping, codes: list[str]) -> ChinaPool:
                      cut_from)
 
 
-def _trade(values: Mapping, codes: list[str]) -> dict[str, dict[str, AnchorSeries]]:
-    _only_regions("world.trade", values, codes)
+#: what each trade key shares out, and where the part not sent to a region goes
+TRADED = {"world.trade": ("scrap exports", f"go to {OUTSIDE}"),
+          "world.oxide_trade": ("separated oxide (long-loop output)",
+                                "stays in its own metal and alloy making")}
+
+
+def _trade(values: Mapping, codes: list[str], name: str) -> dict[str, dict[str, AnchorSeries]]:
+    """Dated shares by exporter and destination region (`name`: world.trade or world.oxide_trade),
+    at most 1 in sum for each exporter and year."""
+    what, rest = TRADED[name]
+    _only_regions(name, values, codes)
     trade = {}
     for exporter in codes:
         row = values.get(exporter) or {}
-        key = f"world.trade.{exporter}"
+        key = f"{name}.{exporter}"
         if not isinstance(row, Mapping):
-            raise ConfigError(key, row, "a mapping of destination regions to shares of its scrap exports")
+            raise ConfigError(key, row, f"a mapping of destination regions to shares of its {what}")
         for destination in row:
             if destination not in codes or destination == exporter:
                 others = ", ".join(c for c in codes if c != exporter)
                 raise ConfigError(f"{key}.{destination}", row[destination],
-                                  f"a destination among the other regions ({others}); exports not sent to them "
-                                  f"go to {OUTSIDE}")
+                                  f"a destination among the other regions ({others}); what is not sent to them "
+                                  f"{rest}")
         trade[exporter] = {d: _series(f"{key}.{d}", row[d], _share, ceiling=1.0) for d in row}
         years = sorted({y for s in trade[exporter].values() for y in s.years})
         for year in years:

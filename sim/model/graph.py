@@ -69,6 +69,8 @@ ORIGIN_NODES = {"china": CHINA, "rest_of_world": REST_OF_WORLD}
 STOCKPILE = "stockpile"
 PRIMARY_SUPPLY = "primary_supply"
 SCRAP_IMPORT = "scrap_import"
+OXIDE_IMPORT = "oxide_import"
+OXIDE_EXPORT = "oxide_export"
 IN_USE = "in_use"
 END_OF_LIFE = "end_of_life"
 COLLECTION = "collection"
@@ -109,6 +111,11 @@ NODES: tuple[Node | PlantNode, ...] = (
     HPMS,
     LONG_LOOP,
     Node(SCRAP_EXPORT, SINK, "scrap exported", 5, "scrap exported out of the region", loss=True),
+    Node(OXIDE_EXPORT, SINK, "separated oxide exported", 6,
+         "separated rare earths of the long loop sold to another region of a coupled run (world.oxide_trade)",
+         loss=True),
+    Node(OXIDE_IMPORT, SOURCE, "imported separated oxide", 5,
+         "separated rare earths bought from another region's long loop in a coupled run (world.oxide_trade)"),
     Node(METAL_ALLOY_MAKING, STAGE, "metal and alloy making", 6,
          "separated rare earths made into metal and alloy for magnet making, up to its capacity; a backlog waits"),
     Node(CHINA, SOURCE, "from China", 5, "primary supply from China (every form), under its export licences"),
@@ -163,6 +170,8 @@ FLOWS: tuple[tuple[str | PlantNode, str | PlantNode], ...] = (
     (HPMS, PROCESS_LOSS),
     (SCRAP_STORE, LONG_LOOP),
     (LONG_LOOP, METAL_ALLOY_MAKING),  # separated rare earths
+    (METAL_ALLOY_MAKING, OXIDE_EXPORT),  # separated rare earths sold to another region, before metal making
+    (OXIDE_IMPORT, METAL_ALLOY_MAKING),  # and bought from one
     (LONG_LOOP, PROCESS_LOSS),
     (METAL_ALLOY_MAKING, MAGNET_MAKING),
     (METAL_ALLOY_MAKING, PROCESS_LOSS),

@@ -30,6 +30,7 @@ from .graph import (
     METAL_ALLOY_MAKING,
     ORIGIN_NODES,
     OTHER_USES,
+    OXIDE_EXPORT,
     PRIMARY_SUPPLY,
     PROCESS_LOSS,
     PRODUCT_IMPORTS,
@@ -112,6 +113,10 @@ class Simulation:
         self.long_loop = [LongLoopPlant(p, params, self.ledger, self.store, self.metal_alloy_making)
                           for p in params.plants if p.route == "long_loop"]
         self.export_unabsorbed = params.industry.unabsorbed == "export"
+        # share of each step's separated oxide sold to other regions, and what was sold since the
+        # coupled driver last collected it (a single-region run sells none)
+        self.oxide_export_share = 0.0
+        self.oxide_sold = lots.empty(params)
         self.imported = by_year([params.scrap_store.imported_scrap], params.history_start, params.end_year)[:, 0] / spy
         self.generic = lots.composition(params)[lots.ALL]  # imported scrap: generic sintered NdFeB
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
@@ -201,8 +206,14 @@ class Simulation:
         # long-loop plants take the step's scrap after the HPMS plants have reserved theirs, so
         # the split between the routes does not depend on the step length (README: time steps)
         reserve = sum(plant.reserve(year) for plant in self.hpms)
+        separated_before = self.metal_alloy_making.held.copy() if self.oxide_export_share > 0 else None
         for plant in self.long_loop:
             plant.process(year, reserve)
+        if separated_before is not None:  # a coupled run sells a share of the step's separated oxide
+            sold = (self.metal_alloy_making.held - separated_before) * self.oxide_export_share
+            self.metal_alloy_making.held = self.metal_alloy_making.held - sold
+            ledger.move(year, METAL_ALLOY_MAKING, OXIDE_EXPORT, sold)
+            self.oxide_sold = self.oxide_sold + sold
         alloy, loss = self.metal_alloy_making.process(year)
         ledger.move(year, METAL_ALLOY_MAKING, MAGNET_MAKING, alloy)
         ledger.move(year, METAL_ALLOY_MAKING, PROCESS_LOSS, loss)

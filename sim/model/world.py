@@ -1,7 +1,7 @@
 """Several regions in one run: each region's simulation steps in lockstep with the others, and
 between steps the driver settles China's export pool (how much of each region's primary supply
-arrives next step) and the scrap trade (each region's exports of the step go to the others by the
-trade shares, and arrive before their next step). The single-region step is unchanged.
+arrives next step) and the trade (each region's scrap exports and the separated oxide it sells in
+the step go to the others by the trade shares, and arrive before their next step). The single-region step is unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from ..config.errors import ConfigError
 from ..config.parameters import SupplyShock
 from ..config.world import World
-from .graph import SCRAP_EXPORT, SCRAP_IMPORT, SCRAP_STORE
+from .graph import METAL_ALLOY_MAKING, OXIDE_IMPORT, SCRAP_EXPORT, SCRAP_IMPORT, SCRAP_STORE
 from .simulation import Record, Simulation
 
 #: the clock's steps are at history_start + k / steps_per_year; a region runs up to just before the next
@@ -26,6 +26,7 @@ class CoupledRecord:
 
     regions: dict[str, Record]
     trade: dict[tuple[str, str], np.ndarray]  # (exporter, destination) -> [year] kg of scrap
+    oxide_trade: dict[tuple[str, str], np.ndarray]  # (exporter, destination) -> [year] kg of separated oxide
     asked: dict[str, np.ndarray]  # region -> [year] kg asked of China
     delivered: dict[str, np.ndarray]  # region -> [year] kg China delivered
     pool: np.ndarray  # [year] kg: what China let the regions have
@@ -47,13 +48,16 @@ class CoupledRun:
         self.sims = {code: Simulation(params, replication) for code, params in world.regions.items()}
         self.policies = {code: sim.market.policy for code, sim in self.sims.items()}
         self.slots = {code: [s.name for s in params.segments] for code, params in world.regions.items()}
-        for exporter, row in world.trade.items():
-            for destination, shares in row.items():
-                if max(shares.values) > 0 and sorted(self.slots[exporter]) != sorted(self.slots[destination]):
-                    raise ConfigError(f"world.trade.{exporter}.{destination}", list(shares.values),
-                                      f"0: scrap travels by segment, and {exporter} and {destination} differ in theirs")
+        for name, table in (("trade", world.trade), ("oxide_trade", world.oxide_trade)):
+            for exporter, row in table.items():
+                for destination, shares in row.items():
+                    if max(shares.values) > 0 and sorted(self.slots[exporter]) != sorted(self.slots[destination]):
+                        raise ConfigError(f"world.{name}.{exporter}.{destination}", list(shares.values),
+                                          f"0: recycled material travels by segment of origin, and {exporter} and "
+                                          f"{destination} differ in theirs")
         n_years = first.end_year + 1 - first.start_year
         self.trade = {(e, d): np.zeros(n_years) for e, row in world.trade.items() for d in row}
+        self.oxide_trade = {(e, d): np.zeros(n_years) for e, row in world.oxide_trade.items() for d in row}
         self.asked = {code: np.zeros(n_years) for code in codes}
         self.delivered = {code: np.zeros(n_years) for code in codes}
         self.pool = np.zeros(n_years)
@@ -71,6 +75,8 @@ class CoupledRun:
             recording = year >= p.start_year
             if recording:
                 self._settle_pool(year, t, t + 1 / spy, last_demand)
+                for code, sim in self.sims.items():  # the share of the step's separated oxide sold
+                    sim.oxide_export_share = sum(float(s.at(year)) for s in self.world.oxide_trade[code].values())
             until = p.history_start + (k + 1) / spy - (2 if k == n_steps - 1 else 1) * EPSILON
             for sim in self.sims.values():
                 sim.env.run(until=until)
@@ -78,7 +84,7 @@ class CoupledRun:
                 last_demand = self._step_demand(year)
                 self._settle_trade(year)
         records = {code: sim.run() for code, sim in self.sims.items()}
-        return CoupledRecord(records, self.trade, self.asked, self.delivered, self.pool)
+        return CoupledRecord(records, self.trade, self.oxide_trade, self.asked, self.delivered, self.pool)
 
     def _step_demand(self, year: int) -> dict[str, float]:
         """Each region's demand of the step just run [kg] (the metric accumulates over the year)."""
@@ -115,7 +121,10 @@ class CoupledRun:
 
     def _settle_trade(self, year: int) -> None:
         """The step's scrap exports of each region go to the others by the trade shares (the rest
-        leaves the regions); what arrives is stored for the region's plants and not exported again."""
+        leaves the regions); what arrives is stored for the region's plants and not exported again.
+        The separated oxide each region sold in the step (its oxide-trade shares of what its long
+        loop separated) goes to the destinations in proportion to their shares and joins their
+        metal and alloy making, which makes it into alloy for their magnet making."""
         row = year - self.first.start_year
         arrivals = []
         for exporter, sim in self.sims.items():
@@ -131,11 +140,26 @@ class CoupledRun:
                 if part <= 0 or not step.any():
                     continue
                 arrivals.append((exporter, destination, self._to_slots(step * part, exporter, destination)))
+        oxide = []
+        for exporter, sim in self.sims.items():  # separated oxide sold this step, all of it to the regions
+            sold, sim.oxide_sold = sim.oxide_sold, np.zeros_like(sim.oxide_sold)
+            shares = {d: float(s.at(year)) for d, s in self.world.oxide_trade[exporter].items()}
+            total = sum(shares.values())
+            if total <= 0 or not sold.any():
+                continue
+            for destination, part in shares.items():
+                if part > 0:
+                    oxide.append((exporter, destination, self._to_slots(sold * (part / total), exporter, destination)))
         for exporter, destination, lot in arrivals:  # after every region's exports are read
             target = self.sims[destination]
             target.ledger.move(year, SCRAP_IMPORT, SCRAP_STORE, lot)
             target.store.deposit(year, lot, exportable=False)  # bought to be recycled there, not sold on
             self.trade[(exporter, destination)][row] += float(lot.sum())
+        for exporter, destination, lot in oxide:  # made into metal and alloy there, for its magnet making
+            target = self.sims[destination]
+            target.ledger.move(year, OXIDE_IMPORT, METAL_ALLOY_MAKING, lot)
+            target.metal_alloy_making.receive(lot)
+            self.oxide_trade[(exporter, destination)][row] += float(lot.sum())
 
     def _to_slots(self, lot: np.ndarray, exporter: str, destination: str) -> np.ndarray:
         """A lot of the exporter's slots in the destination's slot order (segments by name, swarf last)."""

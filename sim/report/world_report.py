@@ -60,8 +60,11 @@ def render(result: WorldResult) -> str:
             content = row.get("recycled_content_post_consumer")
             lines.append(f"| {code} | {year} | {tonnes(row['demand_t'])} | {tonnes(row['shortage_t'])} | "
                          f"{tonnes(row['recycled_supply_t'])} | {'-' if pd.isna(content) else pct(content)} |")
-    traded = result.trade["mass_t"].sum() / max(result.trade["replication"].nunique(), 1)
-    lines += ["", f"Scrap traded between the regions over the run: {tonnes(float(traded))}.", "",
+    runs = max(result.trade["replication"].nunique(), 1)
+    traded = {m: float(result.trade.loc[result.trade["material"] == m, "mass_t"].sum()) / runs
+              for m in ("scrap", "oxide")}
+    lines += ["", f"Traded between the regions over the run: {tonnes(traded['scrap'])} of scrap, "
+              f"{tonnes(traded['oxide'])} of separated oxide.", "",
               "Tables: kpis.csv (a `region` column; `bloc` is their sum), flows.csv, stocks.csv, trade.csv, "
               "china.csv.", ""]
     return "\n".join(lines)

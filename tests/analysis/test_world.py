@@ -73,11 +73,12 @@ def test_trade_leaves_one_region_as_it_reaches_another(traded):
         ["region", "year"]).mass_t.sum()
     imports = flows.query("from_node == 'scrap_import' and to_node == 'scrap_store'").groupby(  # no imports of its own
         ["region", "year"]).mass_t.sum()
-    trade = traded.trade.set_index(["from_region", "to_region", "year"]).mass_t.sort_index()
+    scrap = traded.trade[traded.trade["material"] == "scrap"]
+    trade = scrap.set_index(["from_region", "to_region", "year"]).mass_t.sort_index()
     for (exporter, destination), share in (("eu", "us"), 0.5), (("japan", "eu"), 0.3), (("us", "japan"), 0.2):
         sent = trade.loc[(exporter, destination)]
         assert sent.to_numpy() == pytest.approx(share * exports.loc[exporter].reindex(sent.index).to_numpy(), rel=1e-9)
-    arrived = traded.trade.groupby(["to_region", "year"]).mass_t.sum()
+    arrived = scrap.groupby(["to_region", "year"]).mass_t.sum()
     assert arrived.to_numpy() == pytest.approx(imports.reindex(arrived.index, fill_value=0).to_numpy(), rel=1e-9)
     assert traded.trade["mass_t"].sum() > 100  # t: the test moves real scrap
 
@@ -120,6 +121,62 @@ def test_the_bloc_is_the_sum_of_its_regions(traded):
         expected["recycled_content"] - expected["recycled_content_post_consumer"], rel=1e-9, abs=1e-15)
 
 
+@pytest.fixture(scope="module")
+def oxide():
+    return run_world(load_world([SHORT, "world.oxide_trade.eu.us=0.5", "world.oxide_trade.eu.japan=0.25",
+                                 "world.oxide_trade.japan.us=0.2"]))
+
+
+def test_every_region_balances_with_oxide_trade(oxide):
+    for result in oxide.regions.values():
+        assert_balanced(result)
+        assert_sources_match_holdings(result)
+
+
+def test_oxide_trade_sends_the_shares_of_the_separated_oxide_element_by_element(oxide):
+    """Hand-computed: the EU sells 0.5 + 0.25 of what its long loop separates each year, Japan 0.2;
+    the US buys 0.5 of the EU's and 0.2 of Japan's, Nd, Dy and Tb alike; summed over the regions, the
+    oxide sold is the oxide bought, year by year and element by element."""
+    def element_flow(code, src, dst):
+        table = oxide.regions[code].element_flows
+        part = table[(table["from_node"] == src) & (table["to_node"] == dst)]
+        return part.groupby(["year", "element"]).mass_t.sum()
+
+    separated = {code: sum(element_flow(code, f"long_loop:{plant.name}", "metal_alloy_making")
+                           for plant in oxide.world.regions[code].plants if plant.route == "long_loop")
+                 for code in ("eu", "japan")}
+    sold = {code: element_flow(code, "metal_alloy_making", "oxide_export") for code in ("eu", "us", "japan")}
+    bought = {code: element_flow(code, "oxide_import", "metal_alloy_making") for code in ("eu", "us", "japan")}
+    assert sold["eu"].to_numpy() == pytest.approx(0.75 * separated["eu"].reindex(sold["eu"].index).to_numpy(),
+                                                  rel=1e-9)
+    assert sold["japan"].to_numpy() == pytest.approx(
+        0.2 * separated["japan"].reindex(sold["japan"].index).to_numpy(), rel=1e-9)
+    expected_us = (0.5 * separated["eu"]).add(0.2 * separated["japan"], fill_value=0.0)
+    assert bought["us"].to_numpy() == pytest.approx(expected_us.reindex(bought["us"].index).to_numpy(), rel=1e-9)
+    assert bought["japan"].to_numpy() == pytest.approx(
+        0.25 * separated["eu"].reindex(bought["japan"].index).to_numpy(), rel=1e-9)
+    assert sold["us"].empty and bought["eu"].empty  # no long loop sells for the US, no one sells to the EU
+    world_sold = sold["eu"].add(sold["japan"], fill_value=0.0).sort_index()
+    world_bought = (bought["us"].add(bought["japan"], fill_value=0.0)).sort_index()
+    assert world_sold.to_numpy() == pytest.approx(world_bought.reindex(world_sold.index).to_numpy(), rel=1e-12)
+    assert world_sold.xs("Dy", level="element").sum() > 1  # t: the test moves real Dy
+    trade = oxide.trade[oxide.trade["material"] == "oxide"].groupby(["from_region", "to_region"]).mass_t.sum()
+    assert trade[("eu", "us")] == pytest.approx(0.5 / 0.75 * sold["eu"].sum(), rel=1e-9)
+
+
+def test_bought_oxide_becomes_recycled_alloy_of_the_destination(oxide):
+    """The US has no long loop of its own: all its recycled alloy is made of the oxide it buys, so
+    over the run alloy made + what waits = yield x oxide bought (its metal and alloy making loses the
+    rest)."""
+    kpis = oxide.kpis.set_index(["region", "year"]).loc["us"]
+    stocks = oxide.stocks
+    waiting = stocks[(stocks["region"] == "us") & (stocks["node"] == "metal_alloy_making")]
+    held = waiting[waiting["year"] == waiting["year"].max()]["mass_t"].sum()
+    process_yield = oxide.world.regions["us"].industry.metal_alloy_making.process_yield
+    assert kpis["alloy_t"].sum() > 100
+    assert kpis["alloy_t"].sum() == pytest.approx(process_yield * (kpis["oxide_import_t"].sum() - held), rel=1e-9)
+
+
 def test_a_cut_of_chinas_exports_lowers_imports_by_the_china_share():
     """China cuts exports to the bloc by 40 % from 2030, pool open otherwise: each region's imported
     magnets fall to 1 - china_share x 0.4 of the uncut run (availability scales imports), from 2030 on.
@@ -149,6 +206,8 @@ def test_a_binding_pool_is_shared_by_weight_and_ask():
     ("japan.region.code=nippon", "japan.region.code"),
     ("world.trade.eu.china=0.5", "world.trade.eu.china"),
     ("world.trade.eu.us=1.5", "world.trade.eu.us"),
+    ("world.oxide_trade.eu.china=0.5", "world.oxide_trade.eu.china"),
+    ("world.oxide_trade.eu={us: 0.7, japan: 0.6}", "world.oxide_trade.eu"),
     ("world.china_pool.china_share.mars=0.5", "world.china_pool.china_share.mars"),
     ("world.china_pool.cut.share=-0.1", "world.china_pool.cut.share"),
     ("world.regions=[eu,eu]", "world.regions"),

@@ -38,7 +38,8 @@ def test_graph_shape():
             assert senders and not receivers, node.name
         else:
             assert senders and receivers, node.name
-    assert set(graph.losses) == {"uncollected", "shredder_loss", "scrap_export", "process_loss", "recycled_export"}
+    assert set(graph.losses) == {"uncollected", "shredder_loss", "scrap_export", "oxide_export", "process_loss",
+                                 "recycled_export"}
     assert all(s in graph and d in graph for s, d in graph.flows)
 
 
