@@ -120,6 +120,10 @@ def _region(code: str, overrides: list[str]) -> Params:
 def _pool(values: Mapping, codes: list[str]) -> ChinaPool:
     known = {"china_share", "capacity", "weights", "cut"}
     for key in values:
+        if key == "licences":  # one place for licences, in both modes: the destination's own policy
+            raise ConfigError("world.china_pool.licences", values[key],
+                              "no licences here: China's licences by destination are each region's "
+                              "policy.licences (e.g. us.policy.licences=[...] or us.policy=licence_2025)")
         if key not in known:
             raise ConfigError(f"world.china_pool.{key}", values[key],
                               f"a known key (allowed here: {', '.join(sorted(known))})")

@@ -36,6 +36,12 @@ def render(result: WorldResult) -> str:
     cut = (f"China cuts its exports to the bloc by {pct(pool.cut_share)} from {pool.cut_from}"
            if pool.cut_share > 0 else "no cut of China's exports")
     lines = [f"# {world.name}: {names}; {cut}", ""]
+    licensed = [f"{code} ({', '.join(dict.fromkeys(e for lic in p.policy.licences for e in lic.elements))})"
+                for code, p in world.regions.items() if p.policy.licences]
+    if licensed:
+        lines += [f"China's export licences (each region's policy.licences): {'; '.join(licensed)}. They cut "
+                  "the controlled lots after the pool's allocation: not in `China delivered` below, but in the "
+                  "shortage and in `dy_supply_china_t` and `tb_supply_china_t` of kpis.csv.", ""]
     table = cover_table(result)
     first = next(iter(world.regions.values()))
     years = sorted({*range(first.start_year, first.end_year + 1, 5), first.end_year,
