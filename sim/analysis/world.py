@@ -55,7 +55,8 @@ class WorldResult:
     flows, stocks : the regions' tables with a `region` column
     trade : replication, year, material (scrap, or oxide: separated rare earths of the long loop),
         from_region, to_region, mass_t (sent between the regions)
-    china : replication, year, region, asked_t, delivered_t (China's magnets asked and let through)
+    china : replication, year, region, asked_t, delivered_t, licensed_t (China's magnets asked, allotted
+        by the pool, and of those let through by the region's licences)
     """
 
     world: World
@@ -88,7 +89,8 @@ def run_world(world: World) -> WorldResult:
                   for material, table in (("scrap", record.trade), ("oxide", record.oxide_trade))
                   for (e, d), sums in table.items() for i, kg in enumerate(sums)]
         china += [{"replication": replication, "year": first.start_year + i, "region": code,
-                   "asked_t": record.asked[code][i] / 1e3, "delivered_t": record.delivered[code][i] / 1e3}
+                   "asked_t": record.asked[code][i] / 1e3, "delivered_t": record.delivered[code][i] / 1e3,
+                   "licensed_t": record.licensed[code][i] / 1e3}
                   for code in world.regions for i in range(len(record.pool))]
     regions = {code: builder.build() for code, builder in builders.items()}
     kpis = pd.concat([result.kpis.assign(region=code) for code, result in regions.items()], ignore_index=True)

@@ -83,6 +83,7 @@ class PrimarySupply:
         self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, item] asked x share, this step
         self.waiting = np.zeros(lots.n_slots(params))  # share of each slot's request that is waiting demand
         self.waiting_cells = np.zeros(0)  # and of each cell's
+        self.licensed: dict[str, tuple[float, float]] = {}  # form -> kg asked of China, let through by licences
         self.limited = False  # whether any request of this step was cut
 
     def begin(self, year: int, t: float, demand: np.ndarray, waiting: np.ndarray | None = None,
@@ -92,6 +93,7 @@ class PrimarySupply:
         cell], requests China's licences held back, which are asked of China again (the rest of the
         world delivered its part)."""
         self.arrived = {}
+        self.licensed = {}
         self.limited = False
         self.waiting = np.zeros_like(demand)
         self.waiting_cells = np.zeros(0)
@@ -144,6 +146,8 @@ class PrimarySupply:
                 row = ORIGINS.index(licence.origin)
                 controlled = self.controlled[index] if composition is None else controls(licence, composition)
                 by_origin[row] *= np.where(controlled, cut, 1.0)
+        from_china = float(china @ asked)
+        self.licensed[form] = (from_china, float(by_origin[0] @ asked))
         # the rest of the world's spare capacity makes up a share of what China's licences withhold
         by_origin[1] += self.make_up[year - self.first_year] * (china - by_origin[0])
         by_origin *= self._shock(t)

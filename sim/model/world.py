@@ -28,7 +28,8 @@ class CoupledRecord:
     trade: dict[tuple[str, str], np.ndarray]  # (exporter, destination) -> [year] kg of scrap
     oxide_trade: dict[tuple[str, str], np.ndarray]  # (exporter, destination) -> [year] kg of separated oxide
     asked: dict[str, np.ndarray]  # region -> [year] kg asked of China
-    delivered: dict[str, np.ndarray]  # region -> [year] kg China delivered
+    delivered: dict[str, np.ndarray]  # region -> [year] kg China's pool allotted
+    licensed: dict[str, np.ndarray]  # region -> [year] kg of the allotment its licences let through
     pool: np.ndarray  # [year] kg: what China let the regions have
 
 
@@ -60,6 +61,8 @@ class CoupledRun:
         self.oxide_trade = {(e, d): np.zeros(n_years) for e, row in world.oxide_trade.items() for d in row}
         self.asked = {code: np.zeros(n_years) for code in codes}
         self.delivered = {code: np.zeros(n_years) for code in codes}
+        self.licensed = {code: np.zeros(n_years) for code in codes}
+        self.given = {code: 0.0 for code in codes}  # the pool's allotment of the step [kg]
         self.pool = np.zeros(n_years)
         self.exported = {code: None for code in codes}  # (exports recorded so far, their year): a lot by slot
         self.demand_seen = {code: 0.0 for code in codes}
@@ -82,9 +85,11 @@ class CoupledRun:
                 sim.env.run(until=until)
             if recording:
                 last_demand = self._step_demand(year)
+                self._settle_licences(year)
                 self._settle_trade(year)
         records = {code: sim.run() for code, sim in self.sims.items()}
-        return CoupledRecord(records, self.trade, self.oxide_trade, self.asked, self.delivered, self.pool)
+        return CoupledRecord(records, self.trade, self.oxide_trade, self.asked, self.delivered, self.licensed,
+                             self.pool)
 
     def _step_demand(self, year: int) -> dict[str, float]:
         """Each region's demand of the step just run [kg] (the metric accumulates over the year)."""
@@ -111,6 +116,7 @@ class CoupledRun:
         for code, sim in self.sims.items():
             self.asked[code][row] += asked[code]
             self.delivered[code][row] += given[code]
+            self.given[code] = given[code]
             factor = given[code] / asked[code] if asked[code] > 0 else 1.0
             availability = 1.0 - share[code] * (1.0 - factor)
             policy = self.policies[code]
@@ -118,6 +124,17 @@ class CoupledRun:
                 policy = replace(policy, supply_shocks=(*policy.supply_shocks, SupplyShock(start, end, availability)))
             sim.market.policy = policy
             sim.supply.shocks = policy.supply_shocks  # primary supply applies the cut
+
+    def _settle_licences(self, year: int) -> None:
+        """What of each region's allotment its own licences let through in the step just run: the
+        allotment x the share of what the region asked of China (every form, before the pool's cut)
+        that its licences passed (1 without licences)."""
+        row = year - self.first.start_year
+        for code, sim in self.sims.items():
+            asked = sum(kg for kg, _ in sim.supply.licensed.values())
+            passed = sum(kg for _, kg in sim.supply.licensed.values())
+            factor = passed / asked if asked > 0 and sim.supply.licences else 1.0
+            self.licensed[code][row] += self.given[code] * factor
 
     def _settle_trade(self, year: int) -> None:
         """The step's scrap exports of each region go to the others by the trade shares (the rest

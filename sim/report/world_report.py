@@ -17,10 +17,12 @@ TABLES = ("kpis", "flows", "stocks", "trade", "china")
 
 
 def cover_table(result: WorldResult) -> pd.DataFrame:
-    """The bloc by year (means over replications): China's magnets asked and let through, what is
-    withheld, the bloc's shortage and recycled supply, and the share of the withheld magnets and of
-    demand that recycling covers."""
-    china = result.china.groupby(["replication", "year"])[["asked_t", "delivered_t"]].sum().groupby("year").mean()
+    """The bloc by year (means over replications): China's magnets asked and delivered (the pool's
+    allotment less what the destinations' licences held back), what is withheld, the bloc's
+    shortage and recycled supply, and the share of the withheld magnets and of demand that
+    recycling covers."""
+    china = result.china.groupby(["replication", "year"])[["asked_t", "licensed_t"]].sum().groupby("year").mean()
+    china = china.rename(columns={"licensed_t": "delivered_t"})  # what arrived: the allotment its licences passed
     bloc = result.kpis[result.kpis["region"] == "bloc"].groupby("year")[
         ["demand_t", "shortage_t", "recycled_supply_t"]].mean()
     table = china.join(bloc)
@@ -40,8 +42,8 @@ def render(result: WorldResult) -> str:
                 for code, p in world.regions.items() if p.policy.licences]
     if licensed:
         lines += [f"China's export licences (each region's policy.licences): {'; '.join(licensed)}. They cut "
-                  "the controlled lots after the pool's allocation: not in `China delivered` below, but in the "
-                  "shortage and in `dy_supply_china_t` and `tb_supply_china_t` of kpis.csv.", ""]
+                  "the controlled lots of the pool's allotment: `China delivered` below is what they let "
+                  "through.", ""]
     table = cover_table(result)
     first = next(iter(world.regions.values()))
     years = sorted({*range(first.start_year, first.end_year + 1, 5), first.end_year,
@@ -56,7 +58,8 @@ def render(result: WorldResult) -> str:
                      f"{tonnes(row['recycled_supply_t'])} | "
                      f"{over} | {pct(row['recycled_over_demand'])} |")
     lines += ["", "China asked: each region's China share of the magnets it needs; withheld: what the pool did "
-              "not deliver; recycled / withheld: the bloc's recycled magnets over what China withheld.", ""]
+              "not deliver or the licences held back; recycled / withheld: the bloc's recycled magnets over what "
+              "China withheld.", ""]
     kpis = result.kpis.groupby(["region", "year"], sort=False).mean(numeric_only=True)
     lines += ["## By region", "", "| region | year | demand | shortage | recycled supply | post-consumer content |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]

@@ -222,7 +222,8 @@ def test_a_licence_on_the_us_halves_its_controlled_china_deliveries_in_the_windo
     of it is in controlled lots), leaves 2027 and the EU's as they were, and the shortage that
     follows is of grades that need Dy or Tb alone (Dy-free magnets are not controlled). Within 1e-3:
     products not placed in the shortage change the scrap, so the recycled inputs, a little."""
-    licensed = run_world(load_world([SHORT, US_LICENCE])).kpis.set_index(["region", "year"])
+    result = run_world(load_world([SHORT, US_LICENCE]))
+    licensed = result.kpis.set_index(["region", "year"])
     base = run_world(load_world([SHORT])).kpis.set_index(["region", "year"])
     for element in ("dy", "tb"):
         column = f"{element}_supply_china_t"
@@ -234,6 +235,23 @@ def test_a_licence_on_the_us_halves_its_controlled_china_deliveries_in_the_windo
     assert short["shortage_t"] > 1000 and base.at[("us", 2028), "shortage_t"] == 0  # t
     assert short["shortage_dy_tb_grades_t"] == pytest.approx(short["shortage_t"], rel=1e-9)
     assert licensed.at[("bloc", 2028), "shortage_t"] == pytest.approx(short["shortage_t"], rel=1e-12)
+    # china.csv: the pool allots what is asked; every US grade needs Dy or Tb (none is N, no Dy-free
+    # share), so the licences let through half of it in the window, and all of it outside it and for the EU
+    china = result.china.set_index(["region", "year"])
+    assert china.at[("us", 2028), "licensed_t"] == pytest.approx(0.5 * china.at[("us", 2028), "delivered_t"],
+                                                                 rel=1e-9)
+    assert china.at[("us", 2027), "licensed_t"] == china.at[("us", 2027), "delivered_t"]
+    assert (china.loc["eu", "licensed_t"] == china.loc["eu", "delivered_t"]).all()
+
+
+def test_a_licence_lets_dy_free_magnets_through():
+    """US EV motors made Dy-free: their China magnets and feed are not controlled, so more than half
+    of the US's allotment passes the 0.5 licence, and what is short still needs Dy or Tb."""
+    result = run_world(load_world([SHORT, US_LICENCE, "us.segments.ev_traction.dy_free_share=1"]))
+    china = result.china.set_index(["region", "year"]).loc[("us", 2028)]
+    assert 0.51 * china["delivered_t"] < china["licensed_t"] < 0.95 * china["delivered_t"]
+    us = result.kpis.set_index(["region", "year"]).loc[("us", 2028)]
+    assert us["shortage_t"] > 0 and us["shortage_dy_tb_grades_t"] == pytest.approx(us["shortage_t"], rel=1e-9)
 
 
 @pytest.mark.parametrize("override, key", [
