@@ -140,14 +140,16 @@ class PrimarySupply:
         c = self.china[year - self.first_year, FORMS.index(form)]
         china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
         by_origin = np.vstack([china, 1.0 - china])  # [origin, item]
+        licensed = False  # whether a regime on China cuts this request
         for index, licence in enumerate(self.licences):
             cut = self._origin_share(index, form, t)
             if cut < 1.0:
                 row = ORIGINS.index(licence.origin)
                 controlled = self.controlled[index] if composition is None else controls(licence, composition)
                 by_origin[row] *= np.where(controlled, cut, 1.0)
+                licensed = licensed or row == ORIGINS.index("china")
         from_china = float(china @ asked)
-        self.licensed[form] = (from_china, float(by_origin[0] @ asked))
+        self.licensed[form] = (from_china, float(by_origin[0] @ asked) if licensed else from_china)
         # the rest of the world's spare capacity makes up a share of what China's licences withhold
         by_origin[1] += self.make_up[year - self.first_year] * (china - by_origin[0])
         by_origin *= self._shock(t)

@@ -133,7 +133,7 @@ class CoupledRun:
         for code, sim in self.sims.items():
             asked = sum(kg for kg, _ in sim.supply.licensed.values())
             passed = sum(kg for _, kg in sim.supply.licensed.values())
-            factor = passed / asked if asked > 0 and sim.supply.licences else 1.0
+            factor = passed / asked if asked > 0 and passed != asked else 1.0
             self.licensed[code][row] += self.given[code] * factor
 
     def _settle_trade(self, year: int) -> None:
