@@ -201,9 +201,10 @@ def test_a_binding_pool_is_shared_by_weight_and_ask():
     assert _fill({"a": 10.0, "b": 30.0}, {"a": 1.0, "b": 1.0}, 50.0) == pytest.approx({"a": 10.0, "b": 30.0})
 
 
-#: China licences Dy and Tb to the US alone at half of what is asked, 2028 and 2029
+#: China licences Dy and Tb to the US alone at half of what is asked, 2028 and 2029; what is not
+#: approved is withdrawn (nothing waits to be asked again); the US has no rest-of-world make-up
 US_LICENCE = ("us.policy.licences=[{elements: [Dy, Tb], forms: [oxide_metal, magnets, magnets_in_products], "
-              "from: '2028-01', to: '2029-12', approval_share: 0.5}]")
+              "from: '2028-01', to: '2029-12', approval_share: 0.5, cancel_share: 1}]")
 
 
 def test_a_licence_on_one_destination_acts_as_in_its_own_run_and_spares_the_others():
