@@ -86,9 +86,12 @@ def end_to_end() -> float:
 def peak_memory_mib(replications: int, tables: str = "all") -> float:
     """Peak resident memory [MiB] of a fresh process running `replications` in one process
     (`tables`: output.replication_tables)."""
+    # VmHWM is the peak of this process's own memory; ru_maxrss would also count the parent's at the
+    # fork (Linux keeps it across exec), i.e. the stochastic runs this harness made before
     code = ("import resource, sim; p = sim.parameters(sim.load_config(['mode=stochastic', "
             f"'replications={replications}', 'output.replication_tables={tables}'])); sim.run(p, workers=1); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')]; "
+            "print(int(hwm[0]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout.strip())
 
