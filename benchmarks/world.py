@@ -28,7 +28,7 @@ def main() -> None:
                              ("the same, China's exports halved from 2030: ",
                               [*TRADE, "world.china_pool.cut.share=0.5", "world.china_pool.cut.from=2030"])):
         world = load_world(overrides)
-        coupled = best_of(lambda: run_world(world), 3)
+        coupled = best_of(lambda world=world: run_world(world), 3)
         print(f"{label}     {coupled:6.2f} s  ({coupled / single:.2f}x)")
 
 

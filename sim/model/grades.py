@@ -132,21 +132,21 @@ def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.nda
         return np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
     if order.min() >= 1.0 and order.max() == order.min():
         return _place_in_full_supply(room, need, lots_kg, share, in_scope, rule)
+    tier = _tiers(order, need, in_scope if rule != "proportional" else None)
     room = room.copy()
     placed = np.zeros((lots_kg.shape[0], room.shape[0]))
-    for h in np.unique(share[active]):
-        group = (share == h) & active
-        kg = lots_kg[group].sum()
-        eligible = need <= h + TOLERANCE
-        into = np.zeros_like(room)
-        for cells in _tiers(eligible, order, need):
-            if kg <= 0:
-                break
-            part = allocate(np.where(cells, room, 0.0), kg, in_scope, rule)
-            into += part
-            room -= part
-            kg -= part.sum()
-        placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * into[None, :]
+    shares, group = _groups(share[active])
+    totals = np.bincount(group, weights=lots_kg[active])
+    for g, (h, kg) in enumerate(zip(shares.tolist(), totals.tolist())):
+        eligible = np.where(need <= h + TOLERANCE, room, 0.0)
+        # tiers fill one after another: those the group's kg covers in full, the next in part
+        by_tier = np.bincount(tier, weights=eligible)
+        before = np.concatenate([[0.0], np.cumsum(by_tier)[:-1]])
+        filled = np.clip(np.divide(kg - before, by_tier, out=np.zeros_like(by_tier), where=by_tier > 0), 0.0, 1.0)
+        into = eligible * filled[tier]
+        room -= into
+        members = np.flatnonzero(active)[group == g]
+        placed[members] = lots_kg[members][:, None] / kg * into[None, :]
     return placed, np.maximum(room, 0.0)
 
 
@@ -205,15 +205,21 @@ def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(distinct), np.array([index[value] for value in listed], dtype=np.intp)
 
 
-def _tiers(eligible: np.ndarray, order: np.ndarray, need: np.ndarray):
-    """Masks of eligible cells in the order a recycled lot fills them (see place)."""
-    for level in np.unique(order[eligible]):
-        cells = eligible & (order == level)
-        if level >= 1.0:
-            yield cells
-            continue
-        for value in np.unique(need[cells])[::-1]:
-            yield cells & (need == value)
+def _tiers(order: np.ndarray, need: np.ndarray, in_scope: np.ndarray | None) -> np.ndarray:
+    """Each cell's tier, 0 first, in the order a recycled lot fills them (see place): by rising
+    `order`; where it is below 1, by falling need (cells lower lots cannot serve first); and under
+    the preferential rule (`in_scope` given) the target-scope cells of a tier before the others."""
+    short = order < 1.0
+    keys = [np.where(short, -need, 0.0), order]  # np.lexsort: the last key sorts first
+    if in_scope is not None:
+        keys.insert(0, (~in_scope).astype(float))
+    sort = np.lexsort(keys)
+    ranked = np.stack(keys)[:, sort]
+    starts = np.ones(len(order), dtype=bool)  # where a new tier begins in the sorted cells
+    starts[1:] = (ranked[:, 1:] != ranked[:, :-1]).any(axis=0)
+    tier = np.empty(len(order), dtype=np.intp)
+    tier[sort] = np.cumsum(starts) - 1
+    return tier
 
 
 def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str) -> np.ndarray:

@@ -82,24 +82,35 @@ def test_caps_keep_every_lot_placeable():
     assert placed.sum() == pytest.approx(30.0) and left == pytest.approx(np.zeros(3), abs=1e-12)
 
 
-def sequential_place(room, need, lots_kg, share, in_scope, rule):
+def sequential_place(room, need, lots_kg, share, in_scope, rule, order=None):
     """Reference: each group of lots (by rising share) in turn spread by `allocate` over the room
-    left in the cells it may serve, as the placing rule reads."""
+    left in the cells it may serve, tier by tier: cells of lower `order` first and, where it is
+    below 1, those of higher need first, as the placing rule reads."""
+    order = np.ones(len(room)) if order is None else order
     room, placed = room.copy(), np.zeros((len(lots_kg), len(room)))
     for h in np.unique(share[lots_kg > 0]):
         group = (share == h) & (lots_kg > 0)
-        part = allocate(np.where(need <= h + 1e-9, room, 0.0), lots_kg[group].sum(), in_scope, rule)
-        room -= part
-        placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * part[None, :]
+        kg, into = lots_kg[group].sum(), np.zeros_like(room)
+        eligible = need <= h + 1e-9
+        tiers = []
+        for level in np.unique(order[eligible]):
+            cells = eligible & (order == level)
+            tiers += [cells] if level >= 1.0 else [cells & (need == v) for v in np.unique(need[cells])[::-1]]
+        for cells in tiers:
+            part = allocate(np.where(cells, room, 0.0), kg, in_scope, rule)
+            into, room, kg = into + part, room - part, kg - part.sum()
+        placed[group] = lots_kg[group][:, None] / lots_kg[group].sum() * into[None, :]
     return placed, room
 
 
 @pytest.mark.parametrize("rule", ["proportional", "preferential"])
 @pytest.mark.parametrize("seed", range(20))
-def test_placing_in_full_supply_is_the_sequential_rule(rule, seed):
-    """With primary supply reaching every cell, `place` (which works on bands of cells, not cell by
-    cell) gives what spreading each group in turn gives, for random rooms, needs, lots and scopes,
-    including lots that share a Dy + Tb content, cells no lot may serve and lots larger than the room."""
+@pytest.mark.parametrize("supply", ["full", "short"])
+def test_placing_is_the_sequential_rule(rule, seed, supply):
+    """`place` (which works on bands of cells in full supply and on whole tiers otherwise, not cell by
+    cell) gives what spreading each group in turn, tier by tier, gives, for random rooms, needs,
+    lots, scopes and shares of primary supply arriving, including lots that share a Dy + Tb
+    content, cells no lot may serve and lots larger than the room."""
     rng = np.random.default_rng(seed)
     n_cells, n_lots = rng.integers(1, 30), rng.integers(1, 12)
     room = rng.choice([0.0, 1.0], n_cells, p=[0.2, 0.8]) * rng.uniform(0, 10, n_cells)
@@ -107,7 +118,8 @@ def test_placing_in_full_supply_is_the_sequential_rule(rule, seed):
     share = rng.choice([0.0, 0.012, 0.02, 0.04, 0.06], n_lots)
     lots_kg = rng.choice([0.0, 1.0], n_lots, p=[0.2, 0.8]) * rng.uniform(0, room.sum() / 3 + 1, n_lots)
     in_scope = rng.random(n_cells) < 0.5
-    placed, left = place(room, need, lots_kg, share, np.ones(n_cells), in_scope, rule)
-    expected, expected_left = sequential_place(room, need, lots_kg, share, in_scope, rule)
+    order = np.ones(n_cells) if supply == "full" else rng.choice([0.0, 0.25, 0.5, 1.0], n_cells)
+    placed, left = place(room, need, lots_kg, share, order, in_scope, rule)
+    expected, expected_left = sequential_place(room, need, lots_kg, share, in_scope, rule, order)
     assert placed == pytest.approx(expected, abs=1e-9)
     assert left == pytest.approx(expected_left, abs=1e-9)
