@@ -71,7 +71,7 @@ class PrimarySupply:
 
     def __init__(self, params: Params):
         first, last = params.history_start, params.end_year
-        self.first_year, self.start_year = first, params.start_year
+        self.first_year = first
         self.step = 1.0 / params.steps_per_year
         self.china = by_year([params.supply.china_share[f] for f in FORMS], first, last)  # [year row, form]
         self.make_up = by_year([params.supply.rest_of_world_make_up], first, last)[:, 0]
@@ -103,8 +103,6 @@ class PrimarySupply:
             self.waiting_cells = np.divide(waiting, cells, out=np.zeros_like(cells), where=cells > 0).ravel()
         self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
         self.demand = demand @ self.composition  # the step's demand by element [kg]
-        if year < self.start_year:
-            return
         free = all(self._origin_share(licence_index, "oxide_metal", t) >= 1.0 - 1e-12
                    for licence_index in range(len(self.licences))) and self._shock(t) >= 1.0 - 1e-12
         if free:
@@ -131,12 +129,9 @@ class PrimarySupply:
     def share(self, year: int, t: float, form: str, asked: np.ndarray, composition: np.ndarray | None = None) -> float:
         """Share of `asked` [kg per item] of `form` that arrives in the step from t; items are the
         destination slots (of their compositions) unless `composition` [item, element] says what
-        each item is made of (e.g. a grade of a slot). History (before start_year) is observed
-        placement: nothing limits it."""
+        each item is made of (e.g. a grade of a slot). Only steps from start_year ask: history is
+        observed placement (Market.observed)."""
         asked = np.asarray(asked, dtype=float)
-        if year < self.start_year:
-            self.arrived[form] = np.vstack([asked, np.zeros_like(asked)])
-            return 1.0
         c = self.china[year - self.first_year, FORMS.index(form)]
         china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
         by_origin = np.vstack([china, 1.0 - china])  # [origin, item]
@@ -217,7 +212,7 @@ class PrimarySupply:
         licensed = requested * got
         missing = requested - licensed
         mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
-        if missing > 0 and year >= self.start_year:
+        if missing > 0:
             self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
         # the stockpile gives the short elements of the covered feed; the rest of it is not
         # controlled and comes from both origins at their shares
