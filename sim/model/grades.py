@@ -7,6 +7,8 @@ grades made with Dy/Tb, then the same grades made Dy-free (need 0).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..config.parameters import Params, generic_composition
@@ -103,9 +105,8 @@ def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarra
         return out
     shares, group = _groups(share[active])
     totals = np.bincount(group, weights=ready[active])
-    sort = np.argsort(need, kind="stable")
-    servable = np.concatenate([[0.0], np.cumsum(room[sort])])[
-        np.searchsorted(need[sort], shares + TOLERANCE, side="right")]  # room of need <= each share
+    band = np.searchsorted(shares + TOLERANCE, need)  # the first group that may serve each cell
+    servable = np.cumsum(np.bincount(band, weights=room, minlength=len(shares) + 1))  # room of need <= each share
     ratio, taken = np.ones(len(shares)), 0.0
     for g, (total, allowed) in enumerate(zip(totals.tolist(), servable.tolist())):
         allowed = max(allowed - taken, 0.0)
@@ -128,10 +129,23 @@ def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.nda
     Returns (placed [origin, cell], room left [cell]); what finds no room stays unplaced.
     """
     active = lots_kg > 0
-    if not active.any():
-        return np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
+    placed, left = np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
+    cells = np.flatnonzero(room > 0)  # only cells with room take any: the rest work on these alone
+    if not active.any() or not cells.size:
+        return placed, left
     if order.min() >= 1.0 and order.max() == order.min():
-        return _place_in_full_supply(room, need, lots_kg, share, in_scope, rule)
+        placed[:, cells], left[cells] = _place_in_full_supply(room[cells], need[cells], lots_kg, share,
+                                                              in_scope[cells], rule)
+    else:
+        placed[:, cells], left[cells] = _place_by_tiers(room[cells], need[cells], lots_kg, share, order[cells],
+                                                        in_scope[cells], rule)
+    return placed, left
+
+
+def _place_by_tiers(room, need, lots_kg, share, order, in_scope, rule):
+    """`place` where primary supply reaches cells unequally: each group of lots (by rising share)
+    fills the tiers of the cells it may serve one after another."""
+    active = lots_kg > 0
     tier = _tiers(order, need, in_scope if rule != "proportional" else None)
     room = room.copy()
     placed = np.zeros((lots_kg.shape[0], room.shape[0]))
@@ -168,14 +182,12 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
         into = allocate(np.where(need <= shares[0] + TOLERANCE, room, 0.0), kg[0], in_scope, rule)
         placed[active] = (lots_kg[active] / kg[0])[:, None] * into[None, :]
         return placed, np.maximum(room - into, 0.0)
-    sort = np.argsort(need, kind="stable")
-    ends = np.searchsorted(need[sort], shares + TOLERANCE, side="right")
-    band = np.empty(len(need), dtype=np.intp)  # each cell's band; band n: no group may serve it
-    band[sort] = np.searchsorted(ends, np.arange(len(need)), side="right")
-    parts = (in_scope, ~in_scope) if rule != "proportional" else (np.ones(len(need), dtype=bool),)
-    placed_share, left_share = np.zeros((n, len(need))), np.ones(len(need))
+    band = np.searchsorted(shares + TOLERANCE, need)  # each cell's band; band n: no group may serve it
+    parts = (in_scope, ~in_scope) if rule != "proportional" else (None,)
+    took, left = [], []  # by part: [band, group] share of the band's room each group took; [band] kept
     for part in parts:
-        sums = np.bincount(band[part], weights=room[part], minlength=n + 1).tolist()
+        sums = np.bincount(band if part is None else band[part], weights=room if part is None else room[part],
+                           minlength=n + 1).tolist()
         x, free = [0.0] * n, 0.0
         for g in range(n):
             free = free * (1.0 - x[g - 1]) + sums[g] if g else sums[0]
@@ -183,26 +195,33 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
                 x[g] = 1.0 if kg[g] >= free else kg[g] / free
                 kg[g] -= min(kg[g], free)  # left for the next part
         x = np.array(x)
-        keep = 1.0 - x
-        # kept[b, g]: share of band b's room left after groups b..g-1 (the product of their keep)
-        kept = np.cumprod(np.where(np.arange(n)[None, :] >= np.arange(n)[:, None], keep[None, :], 1.0), axis=1)
-        kept = np.hstack([np.ones((n, 1)), kept[:, :-1]])
-        took = np.where(np.arange(n)[:, None] >= np.arange(n)[None, :], x[:, None] * kept.T, 0.0)  # [g, b]
-        took = np.hstack([took, np.zeros((n, 1))])
-        placed_share[:, part] = took[:, band[part]]
-        left_share[part] = np.append(np.cumprod(keep[::-1])[::-1], 1.0)[band[part]]
-    into = room * placed_share  # [group, cell]
-    placed[active] = (lots_kg[active] / totals[group])[:, None] * into[group]
-    return placed, np.maximum(room * left_share, 0.0)
+        # kept[b, g]: share of band b's room left after groups b..g (the product of their keep;
+        # groups below b do not reach band b)
+        kept = np.cumprod(np.where(_upper(n), 1.0 - x, 1.0), axis=1)
+        took_part = np.zeros((n + 1, n))  # band n: no group took any of it
+        took_part[:n] = np.where(_upper(n), x * np.hstack([np.ones((n, 1)), kept[:, :-1]]), 0.0)
+        took.append(took_part)
+        left.append(np.append(kept[:, -1], 1.0))
+    if rule == "proportional":
+        took_cells, left_cells = took[0][band], left[0][band]  # [cell, group], [cell]
+    else:
+        which = (~in_scope).astype(np.intp)  # each cell's part
+        took_cells, left_cells = np.stack(took)[which, band], np.stack(left)[which, band]
+    placed[active] = (lots_kg[active] / totals[group])[:, None] * (room * took_cells[:, group].T)
+    return placed, np.maximum(room * left_cells, 0.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _upper(n: int) -> np.ndarray:
+    """[b, g]: whether group g reaches band b (g >= b), for n groups."""
+    return np.arange(n)[None, :] >= np.arange(n)[:, None]
 
 
 def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values in rising order, each value's index among them): np.unique with
     return_inverse, for the few values of a lot's origins at a fraction of its cost."""
-    listed = values.tolist()
-    distinct = sorted(set(listed))
-    index = {value: i for i, value in enumerate(distinct)}
-    return np.array(distinct), np.array([index[value] for value in listed], dtype=np.intp)
+    distinct = np.array(sorted(set(values.tolist())))
+    return distinct, np.searchsorted(distinct, values)  # exact: every value is one of them
 
 
 def _tiers(order: np.ndarray, need: np.ndarray, in_scope: np.ndarray | None) -> np.ndarray:

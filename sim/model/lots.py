@@ -16,6 +16,9 @@ from ..config.values import ELEMENTS
 ALL = -1  # index of the `all` slot
 ALL_NAME = "all"
 HEAVY_RARE_EARTHS = ("Dy", "Tb")
+#: their columns of a lot: adjacent in ELEMENTS, so a slice (a view, where a list of columns copies)
+HEAVY = slice(ELEMENTS.index("Dy"), ELEMENTS.index("Tb") + 1)
+assert ELEMENTS[HEAVY] == HEAVY_RARE_EARTHS
 
 
 def n_slots(params: Params) -> int:

@@ -26,9 +26,8 @@ from . import lots
 from .grades import TOLERANCE, GradeDemand, by_grade, caps, place, pro_rata
 from .graph import MARKET
 from .industry import BondedMaking, Made, MagnetMaking
+from .lots import HEAVY
 from .supply import PrimarySupply
-
-HEAVY = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
 
 
 @dataclass
@@ -52,6 +51,35 @@ class Delivery:
     delivered_by_grade: np.ndarray  # [slot, grade] kg
     heavy_shortage: float  # shortage of magnets that need Dy or Tb [kg] (negative: held-back requests arrive)
     free_supply: bool  # whether primary supply of everything without Dy or Tb arrived in full
+
+
+@dataclass(frozen=True)
+class YearCells:
+    """The cells of one year's demand (grades.GradeDemand.cells), flat: what every step's demand
+    is split by and what the magnets of each cell are made of."""
+
+    row: int
+    composition: np.ndarray  # of each slot's new magnets [slot, element]
+    cell_shares: np.ndarray  # share of a slot's demand in each of its cells [slot, cell]
+    need: np.ndarray  # Dy + Tb share each cell needs [kg/kg by cell]
+    controlled: np.ndarray  # cells made with Dy or Tb
+    free: np.ndarray  # each slot's magnets made Dy- and Tb-free [slot, element]
+    cell_composition: np.ndarray  # of each cell's magnets [cell, element]
+    ones: np.ndarray  # [cell]: every cell's request arrives in full
+
+    @classmethod
+    def of(cls, grades: GradeDemand, row: int) -> YearCells:
+        composition = grades.compositions[row]
+        shares, need = grades.cells(grades.first_year + row, np.ones(len(composition)))
+        need = need.ravel()
+        controlled = need > 0
+        n_cells = shares.shape[1]
+        free = composition.copy()
+        free[:, ELEMENTS.index("Nd")] += free[:, HEAVY].sum(axis=1)
+        free[:, HEAVY] = 0.0
+        cell_composition = np.where(controlled[:, None], np.repeat(composition, n_cells, axis=0),
+                                    np.repeat(free, n_cells, axis=0))
+        return cls(row, composition, shares, need, controlled, free, cell_composition, np.ones(len(need)))
 
 
 class WholeUnits:
@@ -100,6 +128,14 @@ class Market:
         # waiting for licensed supply (cells as grades.cells)
         self.scope_by_cell = np.repeat(self.in_scope, 2 * len(params.grades))  # cells: grades.GradeDemand.cells
         self.addition = by_year([params.industry.magnet_making.heavy_addition], first, last)[:, 0]
+        self._cached: YearCells | None = None
+        self.any_grade = np.full(len(self.in_scope), np.inf)  # Dy + Tb share of separated rare earths' magnets
+
+    def _year(self, row: int) -> YearCells:
+        """What the cells of every step of a year share (kept for the year's steps)."""
+        if self._cached is None or self._cached.row != row:
+            self._cached = YearCells.of(self.grades, row)
+        return self._cached
 
     def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """History (before start_year): one step's units placed per segment and their magnets [kg
@@ -123,37 +159,34 @@ class Market:
         Primary supply fills the rest by form; what is still missing is the shortage.
         """
         row = year - self.first_year
-        self.composition = self.grades.compositions[row]  # of this year's new magnets, by slot
+        cached = self._year(row)
+        self.composition = cached.composition  # of this year's new magnets, by slot
         units = self.units_per_year[row] / self.steps_per_year
         if self.whole_units:  # stochastic mode places whole units
             units = self.wanted.take(units)
         fresh = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         # demand a licence regime left waiting, cell by cell, is asked for again with the step's own
-        fresh_cells, need = self.grades.cells(year, fresh)
-        cells = fresh_cells + self.waiting
-        units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
-        wanted = fresh + self.waiting.sum(axis=1)
+        fresh_cells = fresh[:, None] * cached.cell_shares
+        cells, wanted = fresh_cells, fresh
+        if self.waiting.any():
+            cells = fresh_cells + self.waiting
+            units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
+            wanted = fresh + self.waiting.sum(axis=1)
         demand, demand_fresh = wanted.sum(), fresh.sum()
         supply = self.supply
         supply.begin(year, t, wanted, self.waiting, cells)
         n_cells = cells.shape[1]
         products = (cells * self.product_share[row][:, None]).ravel()
         room = cells.ravel() - products  # bought as magnets
-        need = need.ravel()
-        controlled = need > 0
+        need, controlled, composition = cached.need, cached.controlled, cached.cell_composition
         # --- primary supply by form and origin under the licence regimes (none act on history):
         # the share of each cell that arrives, by the elements its magnets contain (a Dy-only
         # licence leaves Tb-only magnets alone), and of material without Dy or Tb
-        free = self.composition.copy()  # each slot's magnets made Dy- and Tb-free
-        free[:, ELEMENTS.index("Nd")] += free[:, HEAVY].sum(axis=1)
-        free[:, HEAVY] = 0.0
-        composition = np.where(controlled[:, None], np.repeat(self.composition, n_cells, axis=0),
-                               np.repeat(free, n_cells, axis=0))  # [cell, element]
-        factor = {form: np.ones(len(need)) for form in FORMS}
+        factor = dict.fromkeys(FORMS, cached.ones)
         free_share = dict.fromkeys(FORMS, 1.0)
         if not supply.unrestricted():
             factor = {form: supply.item_shares(year, t, form, composition) for form in FORMS}
-            free_share = {form: supply.item_shares(year, t, form, free[lots.ALL][None])[0] for form in FORMS}
+            free_share = {form: supply.item_shares(year, t, form, cached.free[lots.ALL][None])[0] for form in FORMS}
         # --- end of the supply probe
 
         def per_slot(kg_by_cell: np.ndarray) -> np.ndarray:
@@ -175,8 +208,7 @@ class Market:
         whole = batch.whole * batch.to_magnets
         to_whole, room = place(room, need, lots.mass(whole), self._heavy(whole), order, scope, rule)
         separated = batch.ree * batch.to_magnets  # separated rare earths serve any grade
-        any_grade = np.full(separated.shape[0], np.inf)
-        to_separated, room = place(room, need, lots.mass(separated), any_grade, order, scope, rule)
+        to_separated, room = place(room, need, lots.mass(separated), self.any_grade, order, scope, rule)
         # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
         recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
         added = None  # primary Dy/Tb added to re-sintered HPMS magnets [kg by cell]
@@ -240,12 +272,12 @@ class Market:
         rest = primary - to_products
         # region-made primary magnets go first where they make up the recycled material's magnets
         # (recycled rare-earth alloy needs iron and boron), imports fill the rest
-        bonded_lots = self._to_uses(to_bonded, bonded_made, n_cells)  # [origin, slot, element]
-        sintered = self._to_uses(np.vstack([to_whole, to_separated]), np.vstack([whole, separated]), n_cells)
-        sintered = sintered[: len(whole)] + sintered[len(whole):]
-        post = bonded_lots[:-1].sum(axis=0) + sintered[:-1].sum(axis=0)  # segments' scrap
-        pre = bonded_lots[-1] + sintered[-1]  # swarf (the `all` origin)
-        sintered_lot = sintered.sum(axis=0)
+        bonded_post, bonded_pre = _to_uses(to_bonded, bonded_made, n_cells)
+        whole_post, whole_pre = _to_uses(to_whole, whole, n_cells)
+        separated_post, separated_pre = _to_uses(to_separated, separated, n_cells)
+        post = bonded_post + whole_post + separated_post  # segments' scrap
+        pre = bonded_pre + whole_pre + separated_pre  # swarf (the `all` origin)
+        sintered_lot = whole_post + whole_pre + separated_post + separated_pre
         to_region = _fill(rest, rest.sum() - imported_kg, make_up_mass(sintered_lot, self.composition))
         to_imports = rest - to_region
         made = making.finish(batch, region.sum())
@@ -323,24 +355,15 @@ class Market:
     @staticmethod
     def _heavy(lot: np.ndarray) -> np.ndarray:
         """Dy + Tb share of each origin's material in a lot [kg by origin and element]."""
-        mass = lots.mass(lot)
-        return np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros_like(mass), where=mass > 0)
-
-    @staticmethod
-    def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> np.ndarray:
-        """Recycled lots [origin, destination slot, element] for `placed` [kg by origin and cell] of
-        `lot` [kg by origin and element]: each origin's material keeps its composition."""
-        mass = lots.mass(lot)
-        shares = np.divide(lot, mass[:, None], out=np.zeros_like(lot), where=mass[:, None] > 0)
-        by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
-        return by_slot[:, :, None] * shares[:, None, :]
+        mass = lot.sum(axis=1)
+        return np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros(len(mass)), where=mass > 0)
 
     def _heavy_lot(self, kg: np.ndarray) -> np.ndarray:
         """`kg` [per slot] of Dy and Tb [kg by slot and element] in the ratio of each slot's magnets
         (Dy alone where they have neither)."""
         ratio = self.composition[:, HEAVY]
         total = ratio.sum(axis=1, keepdims=True)
-        ratio = np.where(total > 0, ratio / np.where(total > 0, total, 1.0), np.eye(len(HEAVY))[0])
+        ratio = np.where(total > 0, ratio / np.where(total > 0, total, 1.0), np.eye(len(lots.HEAVY_RARE_EARTHS))[0])
         out = np.zeros((len(kg), len(ELEMENTS)))
         out[:, HEAVY] = kg[:, None] * ratio
         return out
@@ -380,6 +403,19 @@ class Market:
         return self.held_elements
 
 
+def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Recycled lots [destination slot, element] for `placed` [kg by origin and cell] of `lot` [kg by
+    origin and element], each origin's material keeping its composition: (from the segments' scrap,
+    from swarf)."""
+    mass = lot.sum(axis=1)
+    if not mass.any():
+        n_slots = placed.shape[1] // n_cells
+        return np.zeros((n_slots, lot.shape[1])), np.zeros((n_slots, lot.shape[1]))
+    shares = np.divide(lot, mass[:, None], out=np.zeros(lot.shape), where=mass[:, None] > 0)
+    by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
+    return by_slot[:-1].T @ shares[:-1], np.outer(by_slot[-1], shares[-1])
+
+
 def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
     """Element shares [slot, element] of the primary feed that, with the `recycled` elements
     [slot, element], gives each slot its `target` elements as far as no element is in excess;
@@ -415,8 +451,7 @@ def _scaled_by_slot(primary: np.ndarray, per_slot: np.ndarray, n_cells: int) -> 
 def make_up_mass(recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
     """Primary material [kg per slot] that makes magnets of each slot's `composition` out of the
     `recycled` elements [slot, element] with no element short."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        magnets = np.where(composition > 0, recycled / composition, 0.0).max(axis=1)
+    magnets = np.divide(recycled, composition, out=np.zeros(recycled.shape), where=composition > 0).max(axis=1)
     return np.maximum(magnets - recycled.sum(axis=1), 0.0)
 
 

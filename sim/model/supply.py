@@ -24,8 +24,7 @@ from ..config.supply import Licence
 from ..config.values import ELEMENTS, FORMS, ORIGINS
 from . import lots
 from .graph import STOCKPILE
-
-HEAVY = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
+from .lots import HEAVY
 
 
 def instant_share(licence: Licence, form: str, tau: float) -> float:
@@ -107,8 +106,9 @@ class PrimarySupply:
                    for licence_index in range(len(self.licences))) and self._shock(t) >= 1.0 - 1e-12
         if free:
             kg = self.stockpile.fill(t, self.demand, self.step)
-            c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
-            self.bought = np.outer([c, 1.0 - c], kg)
+            if kg.any():
+                c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
+                self.bought = np.outer([c, 1.0 - c], kg)
 
     def unrestricted(self) -> bool:
         """Whether no licence regime or supply shock is configured (every request arrives in full)."""
@@ -134,7 +134,7 @@ class PrimarySupply:
         asked = np.asarray(asked, dtype=float)
         c = self.china[year - self.first_year, FORMS.index(form)]
         china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
-        by_origin = np.vstack([china, 1.0 - china])  # [origin, item]
+        by_origin = np.array([china, 1.0 - china])  # [origin, item]
         licensed = False  # whether a regime on China cuts this request
         for index, licence in enumerate(self.licences):
             cut = self._origin_share(index, form, t)
@@ -145,9 +145,11 @@ class PrimarySupply:
                 licensed = licensed or row == ORIGINS.index("china")
         from_china = float(china @ asked)
         self.licensed[form] = (from_china, float(by_origin[0] @ asked) if licensed else from_china)
-        # the rest of the world's spare capacity makes up a share of what China's licences withhold
-        by_origin[1] += self.make_up[year - self.first_year] * (china - by_origin[0])
-        by_origin *= self._shock(t)
+        if licensed:  # the rest of the world's spare capacity makes up a share of what China's licences withhold
+            by_origin[1] += self.make_up[year - self.first_year] * (china - by_origin[0])
+        shock = self._shock(t)
+        if shock < 1.0:
+            by_origin *= shock
         self.arrived[form] = by_origin * asked
         total = asked.sum()
         got = float(self.arrived[form].sum() / total) if total > 0 else float(by_origin.sum(axis=0).min())
@@ -187,13 +189,14 @@ class PrimarySupply:
         share was asked by slot, for the whole lot otherwise."""
         arrived = self.arrived.get(form)
         total = lot.sum(axis=0)
-        if arrived is None or arrived.sum() <= 0:
-            return np.vstack([total, np.zeros_like(total)])
+        by_origin = None if arrived is None else arrived.sum(axis=1)
+        if by_origin is None or by_origin.sum() <= 0:
+            return np.array([total, np.zeros_like(total)])
         if arrived.shape[1] == lot.shape[0]:
             china = (lot * lots.share_of(arrived[0], arrived.sum(axis=0))[:, None]).sum(axis=0)
         else:
-            china = total * (arrived[0].sum() / arrived.sum())
-        return np.vstack([china, total - china])
+            china = total * (by_origin[0] / by_origin.sum())
+        return np.array([china, total - china])
 
     def region_feed(self, year: int, t: float, room: np.ndarray, need: np.ndarray, shares: np.ndarray,
                     free: float, recovered: float, to_magnets: float, n_cells: int) -> np.ndarray:
@@ -211,20 +214,21 @@ class PrimarySupply:
         got = self.share(year, t, "oxide_metal", weights)
         licensed = requested * got
         missing = requested - licensed
-        mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
+        self.feed_origins = licensed * self.origin_shares(self.arrived["oxide_metal"].sum(axis=1))
         if missing > 0:
+            mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
             self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
-        # the stockpile gives the short elements of the covered feed; the rest of it is not
-        # controlled and comes from both origins at their shares
-        c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
-        rest = self.covered * mix - self.released
-        licensed_by_origin = self.arrived["oxide_metal"].sum(axis=1)
-        self.feed_origins = licensed * self.origin_shares(licensed_by_origin) + rest.sum() * np.array([c, 1.0 - c])
+            # the stockpile gives the short elements of the covered feed; the rest of it is not
+            # controlled and comes from both origins at their shares
+            c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
+            self.feed_origins = self.feed_origins + (self.covered * mix - self.released).sum() * np.array([c, 1.0 - c])
+        if shares.min() >= 1.0 - 1e-12:  # no licence cuts any cell's Dy or Tb
+            return np.full(room.shape, free)
         cut = (need > 0) & (shares < 1.0 - 1e-12)  # cells whose Dy or Tb a licence cuts
         heavy = np.where(cut, room * need, 0.0)  # kg of Dy + Tb those cells need
         total = heavy.sum()
         if total <= 0:
-            return np.full_like(room, free)
+            return np.full(room.shape, free)
         from_primary = max(1.0 - recovered / total, 0.0)  # the part recovered oxide does not bring
         pool = min(recovered, total) + from_primary * (shares * heavy).sum() + self.released[HEAVY].sum()
         served = min(pool / total, 1.0)
