@@ -99,7 +99,7 @@ def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarra
     """Most recycled magnets [kg] of each origin that `room` [cell] can take when origin o serves only
     cells of need <= share[o]: by rising share, each group may fill the room it can serve less what
     the groups below may already take (so that any order of placing fits; `ready` [kg by origin])."""
-    out = np.zeros_like(ready)
+    out = np.zeros(ready.shape)
     active = ready > 0
     if not active.any():
         return out
@@ -260,7 +260,7 @@ def pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
     """`kg` spread over destinations in proportion to their room (at most all of it)."""
     total = room.sum()
     if kg <= 0 or total <= 0:
-        return np.zeros_like(room)
+        return np.zeros(room.shape)
     return room if kg >= total else room * (kg / total)
 
 

@@ -42,7 +42,7 @@ class Buffer:
         stays ready)."""
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
-            return np.zeros_like(self.ready)
+            return np.zeros(self.ready.shape)
         part = self.ready.copy() if kg >= held else self.ready * (kg / held)
         if cap is not None:
             mass = lots.mass(part)
@@ -51,7 +51,7 @@ class Buffer:
         return part
 
     def take_all_ready(self) -> np.ndarray:
-        part, self.ready = self.ready, np.zeros_like(self.ready)
+        part, self.ready = self.ready, np.zeros(self.ready.shape)
         return part
 
     def stock(self) -> np.ndarray:
@@ -143,7 +143,7 @@ class MetalAlloyMaking:
         capacity = self.per_step[year - self.first_year]
         held = self.held.sum()
         if held <= 0 or capacity <= 0:
-            return np.zeros_like(self.held), np.zeros_like(self.held)
+            return np.zeros(self.held.shape), np.zeros(self.held.shape)
         taken = self.held.copy() if capacity >= held else self.held * (capacity / held)
         self.held = self.held - taken
         alloy = taken * self.process_yield
@@ -188,7 +188,7 @@ class MagnetMaking:
         can take), then recycled alloy; `finish` makes the rest from the primary feed that arrives."""
         self.powder.release(t)
         self.alloy.release(t)
-        none = np.zeros_like(self.powder.ready)
+        none = np.zeros(self.powder.ready.shape)
         magnet_yield = sample_yield(1.0 - self.swarf_share - self.loss_share, self.yield_sd, self.rng)
         waste = 1.0 - magnet_yield
         swarf_share = waste * self.swarf_share / (self.swarf_share + self.loss_share) if waste > 0 else 0.0

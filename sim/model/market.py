@@ -282,7 +282,7 @@ class Market:
         to_imports = rest - to_region
         made = making.finish(batch, region.sum())
         delivered_by_cell = recycled_by_cell + primary_by_cell
-        missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros_like(need)
+        missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros(need.shape)
         added_lot = None if added is None else self._heavy_lot(np.minimum(per_slot(added), to_region))
         region_made = self._region_made(to_region, made, lots.mass(sintered_lot), sintered_lot, held_before,
                                         np.zeros(len(ELEMENTS)), added_lot)

@@ -94,7 +94,7 @@ class PrimarySupply:
         self.arrived = {}
         self.licensed = {}
         self.limited = False
-        self.waiting = np.zeros_like(demand)
+        self.waiting = np.zeros(demand.shape)
         self.waiting_cells = np.zeros(0)
         if waiting is not None and waiting.any():
             per_slot = waiting.sum(axis=1)
