@@ -36,6 +36,12 @@ class InUse:
         """Units reaching end of use in step k per segment, and their magnets [kg by segment and element]."""
         return self.cohorts.depart_with_content(k)
 
+    def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 0..n-1 at once in expected mode (CohortStock.settle): `units` [segment, step] placed
+        with their magnets [segment, element, step]; the units and magnets reaching end of use in
+        each step."""
+        return self.cohorts.settle(units, content)
+
     def stock(self) -> np.ndarray:
         return self.cohorts.total() * self.kg_per_unit
 
@@ -73,6 +79,13 @@ class EndOfLife:
         self.cohorts.place(k, units[self.hoarded], content[self.hoarded])
         discarded[self.hoarded], magnets[self.hoarded] = self.cohorts.depart_with_content(k)
         return discarded, magnets
+
+    def settle(self, units: np.ndarray, content: np.ndarray) -> None:
+        """Steps 0..n-1 at once in expected mode: `units` [segment, step] reaching end of use with
+        their magnets [segment, element, step]; what is discarded leaves (the history before the
+        study period records no flows)."""
+        if self.cohorts is not None:
+            self.cohorts.settle(units[self.hoarded], content[self.hoarded])
 
     def stock(self) -> np.ndarray:
         held = np.zeros(self.n_segments)

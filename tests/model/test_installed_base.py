@@ -240,3 +240,52 @@ def test_different_seeds_give_different_tables():
     eol_second = flow_by_year(second, "in_use", "end_of_life", "a")
     assert not np.array_equal(eol_first, eol_second)
     assert not first.stocks.equals(second.stocks)
+
+
+@pytest.mark.parametrize("window, n, truncated", [(12, 360, False), (1, 360, True), (4, 61, False), (1, 37, True)])
+def test_history_at_once_leaves_the_stock_the_steps_leave(window, n, truncated):
+    """CohortStock.settle against place and depart_with_content step by step, on random inflows of
+    five lifetime distributions (annual, quarterly and monthly cohorts, with and without the
+    truncated tail): departures, units and content per cohort agree to rounding."""
+    from sim.config.lifetimes import Lifetime
+    from sim.model.cohorts import CohortStock, truncation_age
+
+    rng = np.random.default_rng(window * 1000 + n)
+    lifetimes = [Lifetime("weibull", shape=3.6, scale=14.0), Lifetime("lognormal", mean=4.0, std=2.0),
+                 Lifetime("fixed", mean=1.0), Lifetime("normal", mean=8.0, std=3.0),
+                 Lifetime("weibull", shape=1.2, scale=0.4)]
+    n_steps, step = 672, 1 / 12
+    max_age = max(truncation_age(d, step, n_steps) for d in lifetimes) if truncated else None
+    stepwise, at_once = (CohortStock(lifetimes, window, step, n_steps, None, max_age_steps=max_age, n_elements=3)
+                         for _ in range(2))
+    units = rng.uniform(0.0, 100.0, (len(lifetimes), n))
+    content = units[:, None, :] * rng.uniform(0.0, 2.0, (len(lifetimes), 3, n))
+    departed, departed_content = np.zeros_like(units), np.zeros_like(content)
+    for k in range(n):
+        stepwise.place(k, units[:, k], content[:, :, k])
+        departed[:, k], departed_content[:, :, k] = stepwise.depart_with_content(k)
+    settled, settled_content = at_once.settle(units, content)
+    np.testing.assert_allclose(settled, departed, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(settled_content, departed_content, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(at_once.units, stepwise.units, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(at_once.content, stepwise.content, rtol=1e-12, atol=1e-12)
+    assert at_once.total() == pytest.approx(stepwise.total(), rel=1e-12)
+    if truncated and n > max_age:  # cohorts past the last age are empty, and no longer visited
+        np.testing.assert_array_equal(at_once.units[:, : n - max_age], 0.0)
+        assert at_once._first == stepwise._first > 0
+
+
+def test_default_run_is_the_same_with_its_history_step_by_step(monkeypatch):
+    """The default scenario's tables with the history computed at once equal those of the same
+    history run step by step (as stochastic mode and long daily histories run it)."""
+    from sim.model import simulation
+
+    params = sim.parameters(sim.load_config(["end_year=2030"]))
+    at_once = sim.run(params, workers=1)
+    monkeypatch.setattr(simulation, "HISTORY_AT_ONCE_STEPS", 0)
+    stepwise = sim.run(params, workers=1)
+    for name in ("kpis", "stocks", "flows"):
+        a, b = getattr(at_once, name), getattr(stepwise, name)
+        numbers = a.select_dtypes("float").columns
+        assert a.drop(columns=numbers).equals(b.drop(columns=numbers)), name
+        np.testing.assert_allclose(a[numbers].to_numpy(), b[numbers].to_numpy(), rtol=1e-9, atol=1e-9, err_msg=name)
