@@ -40,8 +40,9 @@ class CohortStock:
         self.n_ages = n_ages
         n_cohorts = n_steps // window_steps + 1
         self.units = np.zeros((len(distributions), n_cohorts))
-        self.content = np.zeros((len(distributions), n_cohorts, n_elements))
-        self._opened = window_steps * np.arange(n_cohorts)  # step at which each cohort opens
+        # [segment, element, cohort]: cohorts last, so that the per-step updates and sums over
+        # cohorts run along contiguous rows rather than over rows of a few elements
+        self.content = np.zeros((len(distributions), n_elements, n_cohorts))
         self._first = 0
 
     def place(self, k: int, units: np.ndarray, content: np.ndarray | None = None) -> None:
@@ -50,7 +51,7 @@ class CohortStock:
         cohort = k // self.window
         self.units[:, cohort] += units
         if content is not None:
-            self.content[:, cohort] += content
+            self.content[:, :, cohort] += content
 
     def depart(self, k: int) -> np.ndarray:
         """Units leaving during step k, per segment (placements of step k already added)."""
@@ -64,19 +65,22 @@ class CohortStock:
         if k >= self.n_ages:  # cohorts past the last age are empty: stop visiting them
             self._first = max(self._first, -(-(k - self.n_ages + 1) // self.window))
         first = self._first
-        ages = k - self._opened[first:last + 1]
         present = self.units[:, first:last + 1]
-        q = self.hazard[:, ages]
+        # the hazard at each present cohort's age, k - window x cohort: a strided view of the ages
+        # from the oldest cohort's down to the newest's, k % window (a stop of -1 would wrap)
+        w = self.window
+        newest_age = k % w
+        q = self.hazard[:, k - w * first:newest_age - 1 if newest_age else None:-w]
         if self.rng is None:
             leaving, share = present * q, q
         else:
             leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
             share = np.divide(leaving, present, out=np.zeros_like(leaving), where=present > 0)
-        content = self.content[:, first:last + 1]
-        gone = content * share[:, :, None]
+        content = self.content[:, :, first:last + 1]
+        gone = np.matmul(content, share[:, :, None])[:, :, 0]  # [segment, element], summed over cohorts
         present -= leaving
-        content -= gone
-        return leaving.sum(axis=1), gone.sum(axis=1)
+        content -= content * share[:, None, :]
+        return leaving.sum(axis=1), gone
 
     def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Steps 0..n-1 of an empty stock at once, in expected mode: `units` [segment, step] enter
@@ -128,7 +132,7 @@ class CohortStock:
 
     def total_content(self) -> np.ndarray:
         """Element masses present per segment [segment, element]."""
-        return self.content[:, self._first:].sum(axis=1)
+        return self.content[:, :, self._first:].sum(axis=2)
 
 
 @functools.lru_cache(maxsize=256)  # the futures of an exploration share most hoarding delays

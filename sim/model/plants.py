@@ -78,6 +78,7 @@ class HpmsPlant:
         self.year = None  # calendar year of the allowance
         self.held = lots.empty(params)  # material inside running vessels
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
+        self.cycle = plant.cycle_time / plant.mean_availability  # mean time per batch [yr]
         self.refilled = env.event()
         self.idle = plant.vessels  # vessels not running a campaign
         for vessel in range(plant.vessels):
@@ -113,15 +114,17 @@ class HpmsPlant:
         the boundary runs alone): feed, output and utilisation per year do not depend on grouping.
         """
         size = self.plant.batch_size
-        feed = self.store.available(self.plant.accepts)
-        ready = min(int(feed / size + 1e-9), int(self.allowance / size + 1e-9))
+        allowed = int(self.allowance / size + 1e-9)
+        if allowed == 0:  # the store need not be asked
+            return 0
+        ready = min(int(self.store.available(self.plant.accepts) / size + 1e-9), allowed)
         if ready == 0:
             return 0
         share = -(-ready // self.idle)  # round-robin over the idle vessels, as single batches go
-        cycle = self.plant.cycle_time / self.plant.mean_availability
-        steps_done = math.floor((self.env.now - self.first_year) / self.step + 1e-9)
-        to_step_end = self.first_year + (steps_done + 1) * self.step - self.env.now
-        return min(self.max_batches, share, max(1, int(to_step_end / cycle + 1e-9)))
+        now = self.env.now
+        steps_done = math.floor((now - self.first_year) / self.step + 1e-9)
+        to_step_end = self.first_year + (steps_done + 1) * self.step - now
+        return min(self.max_batches, share, max(1, int(to_step_end / self.cycle + 1e-9)))
 
     def _duration(self, batches: int) -> float:
         """Time for a campaign of `batches` [yr]: mean times, or sampled cycles and breakdowns."""

@@ -39,12 +39,16 @@ class ScrapStore:
         return exported
 
     def available(self, grades: tuple[str, ...]) -> float:
-        return sum(float(self.pools[g].sum()) for g in grades)
+        """Scrap [kg] the pools of `grades` hold (asked at every wake-up of a vessel)."""
+        kg = 0.0
+        for grade in grades:
+            kg += self.pools[grade].sum()
+        return float(kg)
 
     def take(self, grades: tuple[str, ...], kg: float, reserve: float = 0.0) -> np.ndarray:
         """Remove `kg` from the grades in order, each pool giving up its origins pro rata; `reserve`
         [kg] of short-loop scrap stays for the HPMS plants (a long-loop plant takes only the rest)."""
-        taken = np.zeros_like(self.pools["short_loop"])
+        taken = None  # nothing taken yet
         for grade in grades:
             pool = self.pools[grade]
             held = pool.sum()
@@ -57,9 +61,9 @@ class ScrapStore:
             else:
                 part = pool * (amount / held)
                 pool -= part
-            taken += part
+            taken = part if taken is None else taken + part
             kg -= part.sum()
-        return taken
+        return np.zeros_like(self.pools["short_loop"]) if taken is None else taken
 
     def stock(self) -> np.ndarray:
         return lots.mass(self.pools["short_loop"] + self.pools["long_loop_only"])

@@ -263,3 +263,24 @@ def test_elements_follow_the_units_drawn_per_vintage():
         assert content.sum() == pytest.approx(units.sum())
     assert sum(units[0] for _, units, _ in left) == pytest.approx(2000.0)
     assert sum(content[0, DY] for _, _, content in left) == pytest.approx(1000 * 0.05 + 1000 * 0.01)
+
+
+@pytest.mark.parametrize("window, max_age", [(1, None), (1, 7), (3, None), (3, 8), (12, None)])
+def test_each_cohort_leaves_at_the_hazard_of_its_age(window, max_age):
+    """Whatever the cohort width and truncation, each step a cohort loses its units times the
+    hazard at its age (step minus the step it opened), and its content with them; cohorts past
+    the truncation age are empty."""
+    lifetimes = [Lifetime("weibull", shape=2.0, scale=1.0), Lifetime("lognormal", mean=0.8, std=0.5)]
+    stock = CohortStock(lifetimes, window, 0.25, 40, max_age_steps=max_age, n_elements=2)
+    per_unit = np.array([[1.0, 0.5], [2.0, 0.25]])  # kg of each element per unit, by segment
+    for k in range(40):
+        stock.place(k, np.array([1.0, 3.0]), np.array([1.0, 3.0])[:, None] * per_unit)
+        before = stock.units.copy()
+        cohorts = np.arange(k // window + 1)
+        ages = k - window * cohorts
+        alive = ages < stock.n_ages
+        assert not before[:, cohorts[~alive]].any()
+        units, content = stock.depart_with_content(k)
+        expected = (before[:, cohorts[alive]] * stock.hazard[:, ages[alive]]).sum(axis=1)
+        assert units == pytest.approx(expected, rel=1e-12)
+        assert content == pytest.approx(units[:, None] * per_unit, rel=1e-12)
