@@ -121,7 +121,7 @@ class CohortStock:
             held[:, entered] += entry * still
             held_content[:, :, entered] += entry_content * still[:, None, :]
         self.units[:, :n_cohorts] = held
-        self.content[:, :n_cohorts] = held_content.transpose(0, 2, 1)
+        self.content[:, :, :n_cohorts] = held_content
         if n - 1 >= self.n_ages:  # as depart_with_content leaves the first cohort it visits
             self._first = max(self._first, -(-(n - self.n_ages) // w))
         return departed, departed_content
