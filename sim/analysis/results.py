@@ -214,26 +214,31 @@ def quantiles(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean and P5/P50/P95 of every numeric KPI over replications, per year (long format)."""
     if kpis["replication"].nunique() > 1:
         return grouped_quantiles(kpis)
-    # one replication: every statistic is the value itself, so the long table is made directly
-    # (the table grouped_quantiles makes, in a tenth of its time)
+    # one replication: every statistic is the value itself, so no grouping is needed (the table
+    # grouped_quantiles makes, in a tenth of its time)
     numeric = _numeric_kpis(kpis)
     years = kpis["year"].to_numpy()
     order = np.argsort(years, kind="stable")
-    values = kpis[numeric].to_numpy(dtype=np.float64)[order].ravel()  # by year, then KPI
-    table = {"year": np.repeat(years[order], len(numeric)), "kpi": np.tile(np.array(numeric, dtype=object), len(years))}
-    return pd.DataFrame({**table, **{stat: values for stat in STATS}})
+    values = kpis[numeric].to_numpy(dtype=np.float64)[order]
+    return _long(years[order], numeric, dict.fromkeys(STATS, values))
 
 
 def grouped_quantiles(kpis: pd.DataFrame) -> pd.DataFrame:
     """The table of `quantiles` for any number of replications, from the KPIs grouped by year."""
-    grouped = kpis.groupby("year")[_numeric_kpis(kpis)]
-    parts = {"mean": grouped.mean()}
+    numeric = _numeric_kpis(kpis)
+    grouped = kpis.groupby("year")[numeric]
+    mean = grouped.mean()
+    parts = {"mean": mean.to_numpy(dtype=np.float64)}
     for q in QUANTILES:
-        parts[f"p{round(q * 100)}"] = grouped.quantile(q)
-    frame = pd.concat(parts, axis=1)
-    frame.columns.names = ["stat", "kpi"]
-    long = frame.stack("kpi", future_stack=True).reset_index()
-    return long[["year", "kpi", *STATS]]
+        parts[f"p{round(q * 100)}"] = grouped.quantile(q).to_numpy(dtype=np.float64)
+    return _long(mean.index.to_numpy(), numeric, parts)
+
+
+def _long(years: np.ndarray, numeric: list[str], parts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The long table: a row per year and KPI (by year, then KPI in column order), a column per
+    statistic from its array [year, kpi]."""
+    table = {"year": np.repeat(years, len(numeric)), "kpi": np.tile(np.array(numeric, dtype=object), len(years))}
+    return pd.DataFrame({**table, **{stat: parts[stat].ravel() for stat in STATS}})
 
 
 def _numeric_kpis(kpis: pd.DataFrame) -> list[str]:

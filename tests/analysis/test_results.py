@@ -15,9 +15,9 @@ def kpis():
 
 def test_single_replication_quantiles_equal_the_general_path(kpis):
     """With one replication every statistic is the value; the table made directly is the grouped one."""
-    pd.testing.assert_frame_equal(quantiles(kpis), grouped_quantiles(kpis), check_names=False)
+    pd.testing.assert_frame_equal(quantiles(kpis), grouped_quantiles(kpis))
     twice = pd.concat([kpis, kpis.assign(replication=1)], ignore_index=True)
-    pd.testing.assert_frame_equal(quantiles(kpis), quantiles(twice), check_names=False)
+    pd.testing.assert_frame_equal(quantiles(kpis), quantiles(twice))
     row = quantiles(kpis).set_index(["year", "kpi"]).loc[(2030, "recycled_content")]
     assert (row == kpis.set_index("year").at[2030, "recycled_content"]).all()
 
@@ -25,7 +25,7 @@ def test_single_replication_quantiles_equal_the_general_path(kpis):
 def test_single_replication_quantiles_follow_the_years_in_order(kpis):
     """Rows come by year whatever order the KPI rows are in, as grouping gives them."""
     shuffled = kpis.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    pd.testing.assert_frame_equal(quantiles(shuffled), grouped_quantiles(kpis), check_names=False)
+    pd.testing.assert_frame_equal(quantiles(shuffled), grouped_quantiles(kpis))
 
 
 def test_tables_are_sorted_by_their_key_columns():
