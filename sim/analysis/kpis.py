@@ -65,6 +65,7 @@ def compute(params: Params, graph: g.FlowGraph, flows, stocks, metrics,
     """KPI columns for one replication, one value per year of params.years.
 
     flows : [year, slot] kg; element_flows : the same flows [year, slot, element] kg
+    stocks : end-of-year stocks of the stages and stores [year (opening stock first), slot] kg
     """
     n_years = len(params.years)
     zeros = np.zeros((n_years, lots.n_slots(params)))

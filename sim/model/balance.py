@@ -13,16 +13,20 @@ class MassBalanceError(RuntimeError):
     """A node lost or gained material that no recorded flow explains: a bug, not a user mistake."""
 
 
-def node_balance(flows: dict[tuple[str, str, str], np.ndarray], node: str,
-                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(inflow, outflow) of `node` [kg] of `shape`, summed over origins and slots: per year from flows
-    [year, slot], or per year and element from flows [year, slot, element]."""
-    inflow, outflow = np.zeros(shape), np.zeros(shape)
+def node_balances(flows: dict[tuple[str, str, str], np.ndarray], levels: dict[str, np.ndarray],
+                  n_years: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(inflow, outflow) [kg] of each node of `levels` (its stocks [n_years + 1, ...]), summed over
+    origins and slots: per year from flows [year, slot], or per year and element from flows [year,
+    slot, element]. One pass over the flows, each summed over its slots once."""
+    inflow = {node: np.zeros((n_years, *level.shape[1:])) for node, level in levels.items()}
+    outflow = {node: np.zeros((n_years, *level.shape[1:])) for node, level in levels.items()}
     for (src, dst, _), sums in flows.items():
-        if dst == node:
-            inflow += sums.sum(axis=1)
-        if src == node:
-            outflow += sums.sum(axis=1)
+        if dst in inflow or src in outflow:
+            by_year = sums.sum(axis=1)
+            if dst in inflow:
+                inflow[dst] += by_year
+            if src in outflow:
+                outflow[src] += by_year
     return inflow, outflow
 
 
@@ -80,8 +84,9 @@ def _check(graph: FlowGraph, flows, levels: dict[str, np.ndarray], n_years: int,
     """The one loop of both checks: levels are the end-of-year stocks [n_years + 1, ...] of each node,
     balance(index) names what broke at index (year, ...) of a node's balance (mass, or an element)."""
     _require_nodes(graph, flows, levels)
+    inflows, outflows = node_balances(flows, levels, n_years)
     for node, level in levels.items():
-        inflow, outflow = node_balance(flows, node, (n_years, *level.shape[1:]))
+        inflow, outflow = inflows[node], outflows[node]
         broken = _first_break(inflow, outflow, level, rel_tol, abs_tol)
         if broken:
             index, _, change = broken

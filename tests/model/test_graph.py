@@ -55,6 +55,24 @@ def test_ledger_refuses_an_undeclared_flow():
     assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
 
 
+def test_ledger_sums_moves_by_year():
+    """Moves add up in their year's row of the flow's sums; history before start_year and empty
+    material-only moves leave no trace, and the `all` slot takes the material-only ones."""
+    ledger = Ledger(g.FlowGraph(PLANTS), 2000, 3, 4)
+    lot = np.arange(4 * lots.N_ELEMENTS, dtype=float).reshape(4, lots.N_ELEMENTS)
+    ledger.move(1999, "collection", "dismantling", lot)
+    ledger.move(2001, "collection", "dismantling", lot)
+    ledger.move(2001, "collection", "dismantling", lot)
+    ledger.move_mass(2002, "collection", "dismantling", lot[0] + 1, "recycled")
+    ledger.move_mass(2002, "scrap_import", "scrap_store", np.zeros(lots.N_ELEMENTS), "pre_consumer")
+    expected = np.zeros((3, 4, lots.N_ELEMENTS))
+    expected[1] = 2 * lot
+    expected[2, lots.ALL] = lot[0] + 1
+    assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
+    np.testing.assert_array_equal(ledger.flows[("collection", "dismantling", "recycled")], expected)
+    np.testing.assert_array_equal(ledger.mass_flows()[("collection", "dismantling", "recycled")], expected.sum(axis=2))
+
+
 def test_a_run_fails_loudly_on_an_undeclared_flow(monkeypatch):
     """A model change that routes material around the graph stops the run."""
     from sim.model import simulation
