@@ -65,6 +65,14 @@ HISTORY_AT_ONCE_STEPS = 1200
 _blas = functools.cache(ThreadpoolController)
 
 
+def one_blas_thread():
+    """A context in which BLAS runs one thread. A replication's matrices are small, so threads do
+    not shorten it, but once the history's matrix products wake them they spin on the other cores
+    for the rest of the run (measured: the same wall time at 1.6 times the CPU); parallel work goes
+    through the process pool instead. The caller's setting is restored on leaving."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
 @dataclass
 class Record:
     """What one replication leaves: annual flows, end-of-year stocks, and non-flow metrics.
@@ -148,13 +156,9 @@ class Simulation:
         self.env.process(self._clock())
 
     def run(self) -> Record:
-        # One BLAS thread: the matrices are small, so threads do not shorten a run, but once the
-        # history's matrix products wake them they spin on the other cores for the rest of it
-        # (measured: the same wall time at 1.6 times the CPU); parallel work goes through the
-        # process pool instead. Campaigns still running at the end stay in their plant's stock
-        # (the margin keeps a campaign ending a rounding error before the horizon out of a year
-        # that is not reported).
-        with _blas().limit(limits=1, user_api="blas"):
+        # campaigns still running at the end stay in their plant's stock (the margin keeps a
+        # campaign ending a rounding error before the horizon out of a year that is not reported)
+        with one_blas_thread():
             self.env.run(until=self.params.end_year + 1 - 1e-9)
         self._snapshot(self.n_years)
         return Record(self.replication, self.graph, self.ledger.mass_flows(), self.stocks, self.metrics,

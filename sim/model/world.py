@@ -14,7 +14,7 @@ from ..config.errors import ConfigError
 from ..config.parameters import SupplyShock
 from ..config.world import World
 from .graph import METAL_ALLOY_MAKING, OXIDE_IMPORT, SCRAP_EXPORT, SCRAP_IMPORT, SCRAP_STORE
-from .simulation import Record, Simulation
+from .simulation import Record, Simulation, one_blas_thread
 
 #: the clock's steps are at history_start + k / steps_per_year; a region runs up to just before the next
 EPSILON = 1e-9
@@ -72,21 +72,22 @@ class CoupledRun:
         spy = p.steps_per_year
         n_steps = (p.end_year + 1 - p.history_start) * spy
         last_demand = {code: 0.0 for code in self.sims}
-        for k in range(n_steps):
-            year = p.history_start + k // spy
-            t = p.history_start + k / spy
-            recording = year >= p.start_year
-            if recording:
-                self._settle_pool(year, t, t + 1 / spy, last_demand)
-                for code, sim in self.sims.items():  # the share of the step's separated oxide sold
-                    sim.oxide_export_share = sum(float(s.at(year)) for s in self.world.oxide_trade[code].values())
-            until = p.history_start + (k + 1) / spy - (2 if k == n_steps - 1 else 1) * EPSILON
-            for sim in self.sims.values():
-                sim.env.run(until=until)
-            if recording:
-                last_demand = self._step_demand(year)
-                self._settle_licences(year)
-                self._settle_trade(year)
+        with one_blas_thread():  # as in Simulation.run: the regions' environments are stepped here
+            for k in range(n_steps):
+                year = p.history_start + k // spy
+                t = p.history_start + k / spy
+                recording = year >= p.start_year
+                if recording:
+                    self._settle_pool(year, t, t + 1 / spy, last_demand)
+                    for code, sim in self.sims.items():  # the share of the step's separated oxide sold
+                        sim.oxide_export_share = sum(float(s.at(year)) for s in self.world.oxide_trade[code].values())
+                until = p.history_start + (k + 1) / spy - (2 if k == n_steps - 1 else 1) * EPSILON
+                for sim in self.sims.values():
+                    sim.env.run(until=until)
+                if recording:
+                    last_demand = self._step_demand(year)
+                    self._settle_licences(year)
+                    self._settle_trade(year)
         records = {code: sim.run() for code, sim in self.sims.items()}
         return CoupledRecord(records, self.trade, self.oxide_trade, self.asked, self.delivered, self.licensed,
                              self.pool)
