@@ -75,7 +75,7 @@ class CohortStock:
             leaving, share = present * q, q
         else:
             leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
-            share = np.divide(leaving, present, out=np.zeros_like(leaving), where=present > 0)
+            share = np.divide(leaving, present, out=np.zeros(leaving.shape), where=present > 0)
         content = self.content[:, :, first:last + 1]
         gone = np.matmul(content, share[:, :, None])[:, :, 0]  # [segment, element], summed over cohorts
         present -= leaving

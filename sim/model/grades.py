@@ -109,10 +109,12 @@ def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarra
     servable = np.cumsum(np.bincount(band, weights=room, minlength=len(shares) + 1))  # room of need <= each share
     ratio, taken = np.ones(len(shares)), 0.0
     for g, (total, allowed) in enumerate(zip(totals.tolist(), servable.tolist())):
-        allowed = max(allowed - taken, 0.0)
+        allowed = allowed - taken if allowed > taken else 0.0
         if allowed < total:
             ratio[g] = allowed / total
-        taken += min(total, allowed)
+            taken += allowed
+        else:
+            taken += total
     out[active] = ready[active] * ratio[group]
     return out
 
@@ -130,10 +132,11 @@ def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.nda
     """
     active = lots_kg > 0
     placed, left = np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
-    cells = np.flatnonzero(room > 0)  # only cells with room take any: the rest work on these alone
+    cells = (room > 0).nonzero()[0]  # only cells with room take any: the rest work on these alone
     if not active.any() or not cells.size:
         return placed, left
-    if order.min() >= 1.0 and order.max() == order.min():
+    lowest = order.min()
+    if lowest >= 1.0 and order.max() == lowest:
         placed[:, cells], left[cells] = _place_in_full_supply(room[cells], need[cells], lots_kg, share,
                                                               in_scope[cells], rule)
     else:
@@ -191,17 +194,23 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
         x, free = [0.0] * n, 0.0
         for g in range(n):
             free = free * (1.0 - x[g - 1]) + sums[g] if g else sums[0]
-            if kg[g] > 0 and free > 0:
-                x[g] = 1.0 if kg[g] >= free else kg[g] / free
-                kg[g] -= min(kg[g], free)  # left for the next part
-        x = np.array(x)
+            if kg[g] > 0 and free > 0:  # what the group has left goes to the next part
+                if kg[g] >= free:
+                    x[g], kg[g] = 1.0, kg[g] - free
+                else:
+                    x[g], kg[g] = kg[g] / free, 0.0
+        x, upper = np.array(x), _upper(n)
         # kept[b, g]: share of band b's room left after groups b..g (the product of their keep;
         # groups below b do not reach band b)
-        kept = np.cumprod(np.where(_upper(n), 1.0 - x, 1.0), axis=1)
+        kept = np.cumprod(np.where(upper, 1.0 - x, 1.0), axis=1)
+        before = np.ones((n, n))  # [b, g]: what groups b..g-1 left of band b (all of it for g = b)
+        before[:, 1:] = kept[:, :-1]
         took_part = np.zeros((n + 1, n))  # band n: no group took any of it
-        took_part[:n] = np.where(_upper(n), x * np.hstack([np.ones((n, 1)), kept[:, :-1]]), 0.0)
+        took_part[:n] = np.where(upper, x * before, 0.0)
         took.append(took_part)
-        left.append(np.append(kept[:, -1], 1.0))
+        left_part = np.ones(n + 1)
+        left_part[:n] = kept[:, -1]
+        left.append(left_part)
     if rule == "proportional":
         took_cells, left_cells = took[0][band], left[0][band]  # [cell, group], [cell]
     else:

@@ -48,6 +48,18 @@ class Ledger:
         sums = by_year[index]
         sums += lot
 
+    def move_segments(self, year: int, src: str, dst: str, per_segment: np.ndarray, origin: str = "recycled") -> None:
+        """Record a transfer of material from the segments' products [kg by segment and element]:
+        a lot with the `all` slot empty, added without building it."""
+        index = year - self.start_year
+        if index < 0:
+            return
+        by_year = self._by_year.get((src, dst, origin))
+        if by_year is None:
+            by_year = self._new((src, dst, origin))
+        sums = by_year[index][:ALL]
+        sums += per_segment
+
     def move_mass(self, year: int, src: str, dst: str, elements: np.ndarray, origin: str) -> None:
         """Record a transfer of material not tied to a segment (the `all` slot) [kg by element]."""
         index = year - self.start_year

@@ -54,16 +54,9 @@ def mass(lot: np.ndarray) -> np.ndarray:
     return lot.sum(axis=-1)
 
 
-def segments_only(lot: np.ndarray) -> np.ndarray:
-    """The same lot with the `all` slot emptied."""
-    out = lot.copy()
-    out[ALL] = 0.0
-    return out
-
-
 def in_all(elements: np.ndarray, like: np.ndarray) -> np.ndarray:
     """A lot shaped like `like` holding `elements` [kg by element] in the `all` slot only."""
-    lot = np.zeros_like(like)
+    lot = np.zeros(like.shape)  # np.zeros: a fraction of zeros_like's cost, on a hot path
     lot[ALL] = elements
     return lot
 
@@ -86,7 +79,7 @@ def heavy_rare_earth_share(params: Params) -> np.ndarray:
 
 def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """part / whole per entry, 0 where whole is 0 (e.g. units collected out of units discarded)."""
-    out = np.zeros_like(whole, dtype=float)
+    out = np.zeros(whole.shape)
     np.divide(part, whole, out=out, where=whole > 0)
     return out
 

@@ -82,6 +82,21 @@ class YearCells:
         return cls(row, composition, shares, need, controlled, free, cell_composition, np.ones(len(need)))
 
 
+@dataclass(frozen=True)
+class StepDemand:
+    """A step's own demand: units per segment, kg by slot and by cell, the part inside imported
+    products and the rest bought as magnets [kg by cell], and kg by element and by grade."""
+
+    units: np.ndarray
+    fresh: np.ndarray
+    total: float
+    cells: np.ndarray  # [slot, cell]
+    products: np.ndarray  # [cell]
+    room: np.ndarray  # [cell]
+    elements: np.ndarray
+    by_grade: np.ndarray  # [slot, grade]
+
+
 class WholeUnits:
     """Whole units out of fractional amounts per step: the running total is rounded down, so no
     fraction is lost over time (3.4 units a step gives 3, 3, 4, 3, 4, ...)."""
@@ -129,6 +144,7 @@ class Market:
         self.scope_by_cell = np.repeat(self.in_scope, 2 * len(params.grades))  # cells: grades.GradeDemand.cells
         self.addition = by_year([params.industry.magnet_making.heavy_addition], first, last)[:, 0]
         self._cached: YearCells | None = None
+        self._steady: tuple[int, StepDemand] | None = None  # (row, the step's own demand) in expected mode
         self.any_grade = np.full(len(self.in_scope), np.inf)  # Dy + Tb share of separated rare earths' magnets
 
     def _year(self, row: int) -> YearCells:
@@ -136,6 +152,25 @@ class Market:
         if self._cached is None or self._cached.row != row:
             self._cached = YearCells.of(self.grades, row)
         return self._cached
+
+    def _own_demand(self, row: int, cached: YearCells) -> StepDemand:
+        """The step's own demand (without what waits): the same every step of a year in expected
+        mode (kept for the year's steps), whole units of it in stochastic mode."""
+        if not self.whole_units and self._steady is not None and self._steady[0] == row:
+            return self._steady[1]
+        units = self.units_per_year[row] / self.steps_per_year
+        if self.whole_units:  # stochastic mode places whole units
+            units = self.wanted.take(units)
+        fresh = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
+        cells = fresh[:, None] * cached.cell_shares
+        products = (cells * self.product_share[row][:, None]).ravel()
+        step = StepDemand(units, fresh, float(fresh.sum()), cells, products, cells.ravel() - products,
+                          fresh @ cached.composition, by_grade(cells))
+        if not self.whole_units:
+            for array in (units, fresh, cells, products, step.room, step.elements, step.by_grade):
+                array.flags.writeable = False  # shared by the year's steps
+            self._steady = (row, step)
+        return step
 
     def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """History (before start_year): one step's units placed per segment and their magnets [kg
@@ -161,23 +196,21 @@ class Market:
         row = year - self.first_year
         cached = self._year(row)
         self.composition = cached.composition  # of this year's new magnets, by slot
-        units = self.units_per_year[row] / self.steps_per_year
-        if self.whole_units:  # stochastic mode places whole units
-            units = self.wanted.take(units)
-        fresh = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
+        step = self._own_demand(row, cached)
+        units, fresh, fresh_cells = step.units, step.fresh, step.cells
         # demand a licence regime left waiting, cell by cell, is asked for again with the step's own
-        fresh_cells = fresh[:, None] * cached.cell_shares
-        cells, wanted = fresh_cells, fresh
-        if self.waiting.any():
+        cells, wanted, products, room = fresh_cells, fresh, step.products, step.room
+        waited = self.waiting.any()
+        if waited:
             cells = fresh_cells + self.waiting
             units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
             wanted = fresh + self.waiting.sum(axis=1)
-        demand, demand_fresh = wanted.sum(), fresh.sum()
+            products = (cells * self.product_share[row][:, None]).ravel()
+            room = cells.ravel() - products
+        demand, demand_fresh = wanted.sum(), step.total
         supply = self.supply
         supply.begin(year, t, wanted, self.waiting, cells)
         n_cells = cells.shape[1]
-        products = (cells * self.product_share[row][:, None]).ravel()
-        room = cells.ravel() - products  # bought as magnets
         need, controlled, composition = cached.need, cached.controlled, cached.cell_composition
         # --- primary supply by form and origin under the licence regimes (none act on history):
         # the share of each cell that arrives, by the elements its magnets contain (a Dy-only
@@ -288,8 +321,8 @@ class Market:
                                         np.zeros(len(ELEMENTS)), added_lot)
         # demand left unmet waits while a licence regime holds its requests back; the rest is lost
         keep = supply.waiting_share(t) if short else 0.0
-        caught_up = self.waiting.sum()  # delivered this step, or waiting again
-        heavy_caught_up = self.waiting.ravel()[controlled].sum()
+        caught_up = self.waiting.sum() if waited else 0.0  # delivered this step, or waiting again
+        heavy_caught_up = self.waiting.ravel()[controlled].sum() if waited else 0.0
         self.waiting = missing.reshape(-1, n_cells) * keep
         if self.whole_units:  # whole units wait
             whole = np.floor(np.maximum(units - placed_units, 0.0) * keep + 1e-9) * self.kg_per_unit
@@ -302,16 +335,16 @@ class Market:
             pre_consumer=pre,
             units=placed_units,
             demand=demand_fresh,
-            demand_elements=fresh @ self.composition,
+            demand_elements=step.elements,
             shortage=(max(demand - delivered.sum(), 0.0) if short else 0.0) - caught_up,
             made=made,
             bonded=bonded_made,
             bonded_loss=bonded_loss,
             imported_magnets=lots.of_mass(to_imports, self.composition),
             imported_products=lots.of_mass(to_products, self.composition),
-            demand_by_grade=by_grade(fresh_cells),
+            demand_by_grade=step.by_grade,
             delivered_by_grade=by_grade(delivered_by_cell.reshape(-1, n_cells)),
-            heavy_shortage=float(missing[controlled].sum()) - heavy_caught_up,
+            heavy_shortage=(float(missing[controlled].sum()) if short else 0.0) - heavy_caught_up,
             free_supply=all(free_share[form] >= 1.0 - 1e-12 for form in FORMS),
         )
 
@@ -413,7 +446,7 @@ def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndar
         return np.zeros((n_slots, lot.shape[1])), np.zeros((n_slots, lot.shape[1]))
     shares = np.divide(lot, mass[:, None], out=np.zeros(lot.shape), where=mass[:, None] > 0)
     by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
-    return by_slot[:-1].T @ shares[:-1], np.outer(by_slot[-1], shares[-1])
+    return by_slot[:-1].T @ shares[:-1], by_slot[-1][:, None] * shares[-1]
 
 
 def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:

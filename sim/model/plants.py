@@ -76,7 +76,8 @@ class HpmsPlant:
         self.step = 1.0 / params.steps_per_year
         self.allowance = 0.0
         self.year = None  # calendar year of the allowance
-        self.held = lots.empty(params)  # material inside running vessels
+        self.empty = lots.empty(params)
+        self.held: dict[int, np.ndarray] = {}  # the feed inside each running vessel
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
         self.cycle = plant.cycle_time / plant.mean_availability  # mean time per batch [yr]
         self.refilled = env.event()
@@ -160,11 +161,11 @@ class HpmsPlant:
             self.idle -= 1
             feed = self.store.take(self.plant.accepts, batches * size)
             self.allowance -= batches * size
-            self.held += feed
+            self.held[vessel] = feed
             self.ledger.move(year_of(start), SCRAP_STORE, self.name, feed)
             yield self.env.timeout(self._duration(batches))
             powder = feed * self._yield()
-            self.held -= feed
+            del self.held[vessel]
             year = year_of(self.env.now)
             self.ledger.move(year, self.name, self.powder_to.name, powder)
             self.ledger.move(year, self.name, PROCESS_LOSS, feed - powder)
@@ -174,10 +175,10 @@ class HpmsPlant:
                 self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
 
     def stock(self) -> np.ndarray:
-        return lots.mass(self.held)
+        return lots.mass(sum(self.held.values(), self.empty))
 
     def element_stock(self) -> np.ndarray:
-        return self.held.sum(axis=0)
+        return sum(self.held.values(), self.empty).sum(axis=0)
 
     def available_capacity(self, year: int) -> float:
         """Feed the plant could take in `year` [kg]: the schedule, capped by its vessels."""

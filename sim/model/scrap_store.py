@@ -27,6 +27,9 @@ class ScrapStore:
         if ban is not None:
             self.export_share[max(ban - params.history_start, 0):] = 0.0
         self.pools = {"short_loop": lots.empty(params), "long_loop_only": lots.empty(params)}
+        # each pool's mass [kg], summed again only after the pool changed: vessels ask for it at
+        # every wake-up, several times between two changes
+        self._held = dict.fromkeys(self.pools, 0.0)
 
     def deposit(self, year: int, lot: np.ndarray, exportable: bool = True) -> np.ndarray:
         """Store a lot [kg by origin slot and element]; return the part exported (scrap bought in
@@ -36,14 +39,21 @@ class ScrapStore:
         short = kept * self.short_loop_share[:, None]
         self.pools["short_loop"] += short
         self.pools["long_loop_only"] += kept - short
+        self._held = dict.fromkeys(self.pools)
         return exported
 
     def available(self, grades: tuple[str, ...]) -> float:
         """Scrap [kg] the pools of `grades` hold (asked at every wake-up of a vessel)."""
         kg = 0.0
         for grade in grades:
-            kg += self.pools[grade].sum()
+            kg += self._mass(grade)
         return float(kg)
+
+    def _mass(self, grade: str) -> float:
+        held = self._held[grade]
+        if held is None:
+            held = self._held[grade] = float(self.pools[grade].sum())
+        return held
 
     def take(self, grades: tuple[str, ...], kg: float, reserve: float = 0.0) -> np.ndarray:
         """Remove `kg` from the grades in order, each pool giving up its origins pro rata; `reserve`
@@ -51,19 +61,21 @@ class ScrapStore:
         taken = None  # nothing taken yet
         for grade in grades:
             pool = self.pools[grade]
-            held = pool.sum()
+            held = self._mass(grade)
             amount = min(kg, held - (reserve if grade == "short_loop" else 0.0))
             if amount <= 0 or held <= 0:
                 continue
             if amount >= held:
                 part = pool.copy()
                 pool[:] = 0.0
+                self._held[grade] = 0.0
             else:
                 part = pool * (amount / held)
                 pool -= part
+                self._held[grade] = None
             taken = part if taken is None else taken + part
-            kg -= part.sum()
-        return np.zeros_like(self.pools["short_loop"]) if taken is None else taken
+            kg -= amount
+        return np.zeros(self.pools["short_loop"].shape) if taken is None else taken
 
     def stock(self) -> np.ndarray:
         return lots.mass(self.pools["short_loop"] + self.pools["long_loop_only"])

@@ -211,23 +211,24 @@ class Simulation:
         departed, departed_lot = self.in_use.depart(k)
         discarded, discarded_lot = self.end_of_life.discard(k, departed, departed_lot)
         self._record_supply(year, delivery)
-        ledger.move(year, IN_USE, END_OF_LIFE, lots.from_segments(departed_lot))
-        ledger.move(year, END_OF_LIFE, COLLECTION, lots.from_segments(discarded_lot))
+        ledger.move_segments(year, IN_USE, END_OF_LIFE, departed_lot)
+        ledger.move_segments(year, END_OF_LIFE, COLLECTION, discarded_lot)
 
         collected = self.collection.collect(year, discarded)
         collected_lot = discarded_lot * lots.share_of(collected, discarded)[:, None]
-        ledger.move(year, COLLECTION, UNCOLLECTED, lots.from_segments(discarded_lot - collected_lot))
-        ledger.move(year, COLLECTION, DISMANTLING, lots.from_segments(collected_lot))
+        ledger.move_segments(year, COLLECTION, UNCOLLECTED, discarded_lot - collected_lot)
+        ledger.move_segments(year, COLLECTION, DISMANTLING, collected_lot)
         self.dismantling.content.add(collected_lot)
         dismantled, liberated = self.dismantling.dismantle(year, collected)
         dismantled_lot = self.dismantling.content.remove(dismantled * kg)
         liberated_lot = dismantled_lot * lots.share_of(liberated, dismantled)[:, None]
-        ledger.move(year, DISMANTLING, SHREDDER_LOSS, lots.from_segments(dismantled_lot - liberated_lot))
+        ledger.move_segments(year, DISMANTLING, SHREDDER_LOSS, dismantled_lot - liberated_lot)
         scrap = lots.from_segments(liberated_lot)  # from here on, slots are origins
         ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
         self._deposit(year, scrap)
-        ledger.move(year, MAGNET_MAKING, SCRAP_STORE, delivery.made.swarf)  # swarf of primary feed in `all`
-        self._deposit(year, delivery.made.swarf)
+        swarf = delivery.made.swarf  # swarf of primary feed in `all`
+        ledger.move(year, MAGNET_MAKING, SCRAP_STORE, swarf)
+        self._deposit(year, swarf)
         imported = self.imported[year - self.params.history_start] * self.generic
         ledger.move_mass(year, SCRAP_IMPORT, SCRAP_STORE, imported, "pre_consumer")
         self._deposit(year, lots.in_all(imported, scrap))
@@ -275,7 +276,7 @@ class Simulation:
         ledger.move_mass(year, PRODUCT_IMPORTS, MARKET, delivery.imported_products.sum(axis=0), "primary")
         for origin in ("primary", "post_consumer", "pre_consumer"):
             lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
-            ledger.move(year, MARKET, IN_USE, lots.segments_only(lot), origin)
+            ledger.move_segments(year, MARKET, IN_USE, lot[: lots.ALL], origin)
             ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
 
     def _record_origins(self, year: int, delivery) -> None:
@@ -289,7 +290,7 @@ class Simulation:
         supply.stockpile.held += supply.released - released
         from_primary = feed - released
         arrivals = {
-            PRIMARY_SUPPLY: np.outer(supply.origin_shares(supply.feed_origins), from_primary),
+            PRIMARY_SUPPLY: supply.origin_shares(supply.feed_origins)[:, None] * from_primary,
             MAGNET_IMPORTS: supply.by_origin("magnets", delivery.imported_magnets),
             PRODUCT_IMPORTS: supply.by_origin("magnets_in_products", delivery.imported_products),
             STOCKPILE: supply.bought,

@@ -84,6 +84,7 @@ class PrimarySupply:
         self.waiting_cells = np.zeros(0)  # and of each cell's
         self.licensed: dict[str, tuple[float, float]] = {}  # form -> kg asked of China, let through by licences
         self.limited = False  # whether any request of this step was cut
+        self.free_step = False  # whether every request of this step arrives in full (begin)
 
     def begin(self, year: int, t: float, demand: np.ndarray, waiting: np.ndarray | None = None,
               cells: np.ndarray | None = None) -> None:
@@ -96,10 +97,13 @@ class PrimarySupply:
         self.limited = False
         self.waiting = np.zeros(demand.shape)
         self.waiting_cells = np.zeros(0)
-        if waiting is not None and waiting.any():
+        waited = waiting is not None and waiting.any()
+        if waited:
             per_slot = waiting.sum(axis=1)
             self.waiting = np.divide(per_slot, demand, out=np.zeros_like(demand), where=demand > 0)
             self.waiting_cells = np.divide(waiting, cells, out=np.zeros_like(cells), where=cells > 0).ravel()
+        # no regime, no shock and nothing waiting: every request of the step arrives in full
+        self.free_step = self.unrestricted() and not waited
         self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
         self.demand = demand @ self.composition  # the step's demand by element [kg]
         free = all(self._origin_share(licence_index, "oxide_metal", t) >= 1.0 - 1e-12
@@ -133,6 +137,11 @@ class PrimarySupply:
         observed placement (Market.observed)."""
         asked = np.asarray(asked, dtype=float)
         c = self.china[year - self.first_year, FORMS.index(form)]
+        if self.free_step:  # every item arrives in full, China's share c of it
+            from_china = c * float(asked.sum())
+            self.licensed[form] = (from_china, from_china)
+            self.arrived[form] = np.array([[c], [1.0 - c]]) * asked
+            return 1.0
         china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
         by_origin = np.array([china, 1.0 - china])  # [origin, item]
         licensed = False  # whether a regime on China cuts this request

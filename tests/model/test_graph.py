@@ -52,12 +52,15 @@ def test_ledger_refuses_an_undeclared_flow():
         ledger.move(2001, "collection", "market", lot)
     with pytest.raises(g.UndeclaredFlowError, match="'scrap_store' -> 'hpms:delta'"):
         ledger.move_mass(2001, "scrap_store", "hpms:delta", lot[0], "pre_consumer")
+    with pytest.raises(g.UndeclaredFlowError, match="'in_use' -> 'collection'"):
+        ledger.move_segments(2001, "in_use", "collection", lot[:-1])
     assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
 
 
 def test_ledger_sums_moves_by_year():
     """Moves add up in their year's row of the flow's sums; history before start_year and empty
-    material-only moves leave no trace, and the `all` slot takes the material-only ones."""
+    material-only moves leave no trace, the `all` slot takes the material-only ones, and moves from
+    the segments leave it empty."""
     ledger = Ledger(g.FlowGraph(PLANTS), 2000, 3, 4)
     lot = np.arange(4 * lots.N_ELEMENTS, dtype=float).reshape(4, lots.N_ELEMENTS)
     ledger.move(1999, "collection", "dismantling", lot)
@@ -65,7 +68,10 @@ def test_ledger_sums_moves_by_year():
     ledger.move(2001, "collection", "dismantling", lot)
     ledger.move_mass(2002, "collection", "dismantling", lot[0] + 1, "recycled")
     ledger.move_mass(2002, "scrap_import", "scrap_store", np.zeros(lots.N_ELEMENTS), "pre_consumer")
+    ledger.move_segments(1999, "collection", "dismantling", lot[:-1])
+    ledger.move_segments(2000, "collection", "dismantling", lot[:-1])
     expected = np.zeros((3, 4, lots.N_ELEMENTS))
+    expected[0, :-1] = lot[:-1]
     expected[1] = 2 * lot
     expected[2, lots.ALL] = lot[0] + 1
     assert list(ledger.flows) == [("collection", "dismantling", "recycled")]
