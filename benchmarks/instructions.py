@@ -1,0 +1,61 @@
+"""Instructions of one default run (valgrind's cachegrind): a count that does not depend on what else
+the machine runs, so two versions compare on a busy machine where times drift.
+
+Usage: python benchmarks/instructions.py [--base PATH_TO_OTHER_CHECKOUT] [overrides ...]
+A run's count is that of a process making three runs less one making one (imports, composition and
+the first run's warm-up cancel); with --base the other checkout's `sim` is counted the same way.
+Needs valgrind (Debian: apt install valgrind); about a minute per checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+RUNS = ("import sys, sim\n"
+        "from sim.analysis.runner import run_kpis\n"
+        "params = sim.parameters(sim.load_config(sys.argv[2:]))\n"
+        "for _ in range(int(sys.argv[1])):\n"
+        "    run_kpis(params)\n")
+
+
+def instructions(checkout: Path, runs: int, overrides: list[str]) -> int:
+    """Instructions of a process importing `sim` from `checkout` (-P: not from the working
+    directory) and making `runs` runs."""
+    # fixed string hashes (they set dict probing) and one BLAS thread (idle threads spin and count)
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                           sys.executable, "-P", "-c", RUNS, str(runs), *overrides],
+                          env=env, capture_output=True, text=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"{checkout}: valgrind failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_run(checkout: Path, overrides: list[str]) -> float:
+    return (instructions(checkout, 3, overrides) - instructions(checkout, 1, overrides)) / 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", type=Path, help="checkout of the reference commit")
+    parser.add_argument("overrides", nargs="*", help="config overrides of the run (default: the default scenario)")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt install valgrind)")
+    this = per_run(CHECKOUT, args.overrides)
+    print(f"this checkout: {this / 1e6:,.0f} million instructions a run")
+    if args.base is not None:
+        base = per_run(args.base, args.overrides)
+        print(f"{args.base}: {base / 1e6:,.0f} million instructions a run; this / base = {this / base:.3f}")
+
+
+if __name__ == "__main__":
+    main()
