@@ -102,8 +102,11 @@ class PrimarySupply:
             per_slot = waiting.sum(axis=1)
             self.waiting = np.divide(per_slot, demand, out=np.zeros_like(demand), where=demand > 0)
             self.waiting_cells = np.divide(waiting, cells, out=np.zeros_like(cells), where=cells > 0).ravel()
-        # no regime, no shock and nothing waiting: every request of the step arrives in full
-        self.free_step = self.unrestricted() and not waited
+        # no regime or shock cuts the step and nothing waits: every request arrives in full (share
+        # then gives what its cuts would leave alone, in one operation)
+        self.free_step = not waited and self._shock(t) >= 1.0 and all(
+            self._origin_share(index, form, t) >= 1.0 for index, licence in enumerate(self.licences)
+            for form in licence.forms)
         self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
         self.demand = demand @ self.composition  # the step's demand by element [kg]
         free = all(self._origin_share(licence_index, "oxide_metal", t) >= 1.0 - 1e-12
