@@ -36,40 +36,38 @@ class Ledger:
         by_year = self._by_year[key] = list(sums)
         return by_year
 
+    def _sums(self, year: int, key: tuple[str, str, str]) -> np.ndarray | None:
+        """A flow's sums of calendar `year` [slot, element], a view to add to in place; None before
+        start_year (placement history before the study period is not part of the results)."""
+        index = year - self.start_year
+        if index < 0:
+            return None
+        by_year = self._by_year.get(key)
+        if by_year is None:
+            by_year = self._new(key)
+        return by_year[index]
+
     def move(self, year: int, src: str, dst: str, lot: np.ndarray, origin: str = "recycled") -> None:
         """Record a transfer of `lot` [kg per slot and element] in calendar `year` (ignored before
         start_year)."""
-        index = year - self.start_year
-        if index < 0:
-            return  # placement history before the study period is not part of the results
-        by_year = self._by_year.get((src, dst, origin))
-        if by_year is None:
-            by_year = self._new((src, dst, origin))
-        sums = by_year[index]
-        sums += lot
+        sums = self._sums(year, (src, dst, origin))
+        if sums is not None:
+            sums += lot
 
     def move_segments(self, year: int, src: str, dst: str, per_segment: np.ndarray, origin: str = "recycled") -> None:
         """Record a transfer of material from the segments' products [kg by segment and element]:
         a lot with the `all` slot empty, added without building it."""
-        index = year - self.start_year
-        if index < 0:
-            return
-        by_year = self._by_year.get((src, dst, origin))
-        if by_year is None:
-            by_year = self._new((src, dst, origin))
-        sums = by_year[index][:ALL]
-        sums += per_segment
+        sums = self._sums(year, (src, dst, origin))
+        if sums is not None:
+            sums[:ALL] += per_segment
 
     def move_mass(self, year: int, src: str, dst: str, elements: np.ndarray, origin: str) -> None:
         """Record a transfer of material not tied to a segment (the `all` slot) [kg by element]."""
-        index = year - self.start_year
-        if index < 0 or not np.count_nonzero(elements):  # count_nonzero: a third of any()'s cost
+        if not np.count_nonzero(elements):  # count_nonzero: a third of any()'s cost
             return
-        by_year = self._by_year.get((src, dst, origin))
-        if by_year is None:
-            by_year = self._new((src, dst, origin))
-        sums = by_year[index][ALL]
-        sums += elements
+        sums = self._sums(year, (src, dst, origin))
+        if sums is not None:
+            sums[ALL] += elements
 
     def mass_flows(self) -> dict[tuple[str, str, str], np.ndarray]:
         """The flows by slot [year, slot] (summed over elements)."""
