@@ -217,7 +217,7 @@ class Market:
         # licence leaves Tb-only magnets alone), and of material without Dy or Tb
         factor = dict.fromkeys(FORMS, cached.ones)
         free_share = dict.fromkeys(FORMS, 1.0)
-        if not supply.unrestricted():
+        if not supply.free_step:  # a regime or shock cuts this step, or demand waits
             factor = {form: supply.item_shares(year, t, form, composition) for form in FORMS}
             free_share = {form: supply.item_shares(year, t, form, cached.free[lots.ALL][None])[0] for form in FORMS}
         # --- end of the supply probe

@@ -117,10 +117,6 @@ class PrimarySupply:
                 c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
                 self.bought = np.outer([c, 1.0 - c], kg)
 
-    def unrestricted(self) -> bool:
-        """Whether no licence regime or supply shock is configured (every request arrives in full)."""
-        return not self.licences and not self.shocks
-
     def _origin_share(self, index: int, form: str, t: float) -> float:
         return step_share(self.licences[index], form, t, t + self.step)
 
