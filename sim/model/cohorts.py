@@ -82,46 +82,42 @@ class CohortStock:
         content -= content * share[:, None, :]
         return leaving.sum(axis=1), gone
 
-    def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Steps 0..n-1 of an empty stock at once, in expected mode: `units` [segment, step] enter
-        with their element masses `content` [segment, element, step]; returns the units and element
-        masses leaving in each step ([segment, step], [segment, element, step]) and leaves the stock
-        as n steps of place and depart_with_content leave it (to rounding).
+    def settle(self, units: np.ndarray, content: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 0..n-1 of an empty stock at once, in expected mode, with each cohort's entries even
+        over its window: in every step of cohort c's window (steps w c .. w c + w - 1 below n)
+        `units[:, c]` [segment, cohort] enter with their element masses `content[:, :, c]` [segment,
+        element, cohort]. Returns the units and element masses leaving in each step ([segment,
+        step], [segment, element, step]) and leaves the stock as n steps of place and
+        depart_with_content leave it (to rounding).
 
         A unit entering at age r of its cohort is present at the start of age a >= r with the
-        probability prod over r <= j < a of (1 - q[j]) and leaves then with q[a]: for each entry age
-        r of the window, the leaving shares by age form one kernel, and the step's departures sum
-        every cohort's entries at that age times the kernel at k - its opening step. The cost grows
-        with n squared (every step's entries against every later step).
+        probability prod over r <= j < a of (1 - q[j]) and leaves then with q[a]. Summed over the
+        entry ages r of the window, these give one kernel by cohort age (the share of a step's entry
+        leaving at each age, and still present after it), so a step's departures sum every cohort's
+        entry times the kernel at its age then: one product of [cohort] by [cohort, step] per
+        segment, whose cost grows with n squared.
         """
-        n_segments, n = units.shape
+        n_segments, n_cohorts = units.shape
         w = self.window
-        n_cohorts = (n - 1) // w + 1
         opened = w * np.arange(n_cohorts)
         q = np.ones((n_segments, n))  # ages past the last: every remaining unit leaves (truncated tail)
         reach = min(n, self.n_ages)
         q[:, :reach] = self.hazard[:, :reach]
-        last_age = n - 1 - opened  # each cohort's age in the last step
-        departed, departed_content = np.zeros(units.shape), np.zeros(content.shape)
-        held, held_content = np.zeros((n_segments, n_cohorts)), np.zeros((n_segments, content.shape[1], n_cohorts))
+        leaving = np.zeros((n_segments, n))  # [segment, age]: of the window's entries, summed over r
+        staying = np.zeros((n_segments, n))  # [segment, age]: still present after that age
         for r in range(min(w, n)):
-            steps = opened + r
-            entered = steps < n
-            kept = np.cumprod(1.0 - q[:, r:], axis=1)  # [segment, age - r]: still present after age a
-            leaving = np.hstack([np.ones((n_segments, 1)), kept[:, :-1]]) * q[:, r:]  # leave at age a
-            # kernel[s, c, k]: share of an entry at age r of cohort c leaving in step k (0 before it);
-            # column n + r of `padded` is age r, so cohort c's step 0 is column n - its opening step
-            padded = np.hstack([np.zeros((n_segments, n + r)), leaving])
-            kernel = np.lib.stride_tricks.sliding_window_view(padded, n, axis=1)[:, n - opened[entered]]
-            entry = units[:, steps[entered]]  # [segment, cohort]
-            entry_content = content[:, :, steps[entered]]  # [segment, element, cohort]
-            departed += np.matmul(entry[:, None, :], kernel)[:, 0]
-            departed_content += np.matmul(entry_content, kernel)
-            still = kept[:, last_age[entered] - r]  # present after the last step
-            held[:, entered] += entry * still
-            held_content[:, :, entered] += entry_content * still[:, None, :]
-        self.units[:, :n_cohorts] = held
-        self.content[:, :, :n_cohorts] = held_content
+            kept = np.cumprod(1.0 - q[:, r:], axis=1)  # [segment, age - r]
+            leaving[:, r:] += np.hstack([np.ones((n_segments, 1)), kept[:, :-1]]) * q[:, r:]
+            staying[:, r:] += kept
+        # kernel[s, c, k]: leaving at cohort c's age in step k (0 before it opens); column n of
+        # `padded` is age 0, so cohort c's step 0 is column n - its opening step
+        padded = np.hstack([np.zeros((n_segments, n)), leaving])
+        kernel = np.lib.stride_tricks.sliding_window_view(padded, n, axis=1)[:, n - opened]
+        departed = np.matmul(units[:, None, :], kernel)[:, 0]
+        departed_content = np.matmul(content, kernel)
+        still = staying[:, n - 1 - opened]  # [segment, cohort]: present after the last step
+        self.units[:, :n_cohorts] = units * still
+        self.content[:, :, :n_cohorts] = content * still[:, None, :]
         if n - 1 >= self.n_ages:  # as depart_with_content leaves the first cohort it visits
             self._first = max(self._first, -(-(n - self.n_ages) // w))
         return departed, departed_content

@@ -191,6 +191,10 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
     for part in parts:
         sums = np.bincount(band if part is None else band[part], weights=room if part is None else room[part],
                            minlength=n + 1).tolist()
+        if not any(sums[:n]):  # no room any group may serve (bonded magnets' room is all outside the scope)
+            took.append(np.zeros((n + 1, n)))
+            left.append(np.ones(n + 1))
+            continue
         x, free = [0.0] * n, 0.0
         for g in range(n):
             free = free * (1.0 - x[g - 1]) + sums[g] if g else sums[0]

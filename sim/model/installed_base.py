@@ -37,10 +37,10 @@ class InUse:
         return self.cohorts.depart_with_content(k)
 
     def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Steps 0..n-1 at once in expected mode (CohortStock.settle): `units` [segment, step] placed
-        with their magnets [segment, element, step]; the units and magnets reaching end of use in
-        each step."""
-        return self.cohorts.settle(units, content)
+        """The years before start_year at once in expected mode (CohortStock.settle): `units`
+        [segment, year] placed in every step of each year with their magnets [segment, element,
+        year]; the units and magnets reaching end of use in each step."""
+        return self.cohorts.settle(units, content, units.shape[1] * self.cohorts.window)
 
     def stock(self) -> np.ndarray:
         return self.cohorts.total() * self.kg_per_unit
@@ -85,7 +85,7 @@ class EndOfLife:
         their magnets [segment, element, step]; what is discarded leaves (the history before the
         study period records no flows)."""
         if self.cohorts is not None:
-            self.cohorts.settle(units[self.hoarded], content[self.hoarded])
+            self.cohorts.settle(units[self.hoarded], content[self.hoarded], units.shape[1])  # one-step cohorts
 
     def stock(self) -> np.ndarray:
         held = np.zeros(self.n_segments)

@@ -59,7 +59,7 @@ from .treatment import Collection, Dismantling
 #: elements whose recycled content is reported one by one
 REPORTED_ELEMENTS = RARE_EARTHS
 #: longest history (steps) computed at once in expected mode: its cost grows with the square of
-#: the steps (about 13 ms for 30 years of monthly steps), so daily histories go step by step
+#: the steps (about 5 ms for 30 years of monthly steps), so daily histories go step by step
 HISTORY_AT_ONCE_STEPS = 1200
 #: the BLAS libraries numpy loaded, found once per process (finding them takes about 1.5 ms)
 _blas = functools.cache(ThreadpoolController)
@@ -192,10 +192,10 @@ class Simulation:
         """Steps 0..n_steps-1 (before start_year) of the installed base at once: what _step does in
         history, one step at a time, with the expected departures computed for every step
         together (CohortStock.settle; equal to the stepwise ones to rounding)."""
-        spy = self.params.steps_per_year
-        years = [self.market.observed(self.params.history_start + i) for i in range(n_steps // spy)]
-        units = np.repeat(np.array([u for u, _ in years]).T, spy, axis=1)  # [segment, step]
-        placed = np.repeat(np.array([lot[: lots.ALL] for _, lot in years]).transpose(1, 2, 0), spy, axis=2)
+        first, spy = self.params.history_start, self.params.steps_per_year
+        years = [self.market.observed(first + i) for i in range(n_steps // spy)]
+        units = np.array([u for u, _ in years]).T  # [segment, year]: placed in each step of the year
+        placed = np.array([lot[: lots.ALL] for _, lot in years]).transpose(1, 2, 0)  # [segment, element, year]
         self.end_of_life.settle(*self.in_use.settle(units, placed))
 
     def _step(self, k: int, year: int, t: float) -> None:

@@ -123,3 +123,21 @@ def test_placing_is_the_sequential_rule(rule, seed, supply):
     expected, expected_left = sequential_place(room, need, lots_kg, share, in_scope, rule, order)
     assert placed == pytest.approx(expected, abs=1e-9)
     assert left == pytest.approx(expected_left, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_preferential_placing_with_no_room_in_the_scope_is_the_sequential_rule(seed):
+    """Bonded magnets' room lies outside the target scope only: under the preferential rule every
+    group finds no room in the scope and places it all in the other cells, as the reference does."""
+    rng = np.random.default_rng(100 + seed)
+    n_cells, n_lots = 12, 6
+    in_scope = np.arange(n_cells) < 6
+    room = np.where(in_scope, 0.0, rng.uniform(1, 10, n_cells))
+    need = rng.choice([0.0, 0.01, 0.02, 0.035], n_cells)
+    share = rng.choice([0.012, 0.02, 0.04], n_lots)
+    lots_kg = rng.uniform(0, room.sum() / 4, n_lots)
+    placed, left = place(room, need, lots_kg, share, np.ones(n_cells), in_scope, "preferential")
+    expected, expected_left = sequential_place(room, need, lots_kg, share, in_scope, "preferential")
+    assert placed.sum() > 0
+    assert placed == pytest.approx(expected, abs=1e-9)
+    assert left == pytest.approx(expected_left, abs=1e-9)

@@ -245,8 +245,9 @@ def test_different_seeds_give_different_tables():
 @pytest.mark.parametrize("window, n, truncated", [(12, 360, False), (1, 360, True), (4, 61, False), (1, 37, True)])
 def test_history_at_once_leaves_the_stock_the_steps_leave(window, n, truncated):
     """CohortStock.settle against place and depart_with_content step by step, on random inflows of
-    five lifetime distributions (annual, quarterly and monthly cohorts, with and without the
-    truncated tail): departures, units and content per cohort agree to rounding."""
+    five lifetime distributions, the same in every step of a cohort's window (annual, quarterly
+    and monthly cohorts, a last cohort cut short, with and without the truncated tail): departures,
+    units and content per cohort agree to rounding."""
     from sim.config.lifetimes import Lifetime
     from sim.model.cohorts import CohortStock, truncation_age
 
@@ -258,13 +259,14 @@ def test_history_at_once_leaves_the_stock_the_steps_leave(window, n, truncated):
     max_age = max(truncation_age(d, step, n_steps) for d in lifetimes) if truncated else None
     stepwise, at_once = (CohortStock(lifetimes, window, step, n_steps, None, max_age_steps=max_age, n_elements=3)
                          for _ in range(2))
-    units = rng.uniform(0.0, 100.0, (len(lifetimes), n))
-    content = units[:, None, :] * rng.uniform(0.0, 2.0, (len(lifetimes), 3, n))
-    departed, departed_content = np.zeros_like(units), np.zeros_like(content)
+    n_cohorts = -(-n // window)
+    units = rng.uniform(0.0, 100.0, (len(lifetimes), n_cohorts))  # per step of each cohort's window
+    content = units[:, None, :] * rng.uniform(0.0, 2.0, (len(lifetimes), 3, n_cohorts))
+    departed, departed_content = np.zeros((len(lifetimes), n)), np.zeros((len(lifetimes), 3, n))
     for k in range(n):
-        stepwise.place(k, units[:, k], content[:, :, k])
+        stepwise.place(k, units[:, k // window], content[:, :, k // window])
         departed[:, k], departed_content[:, :, k] = stepwise.depart_with_content(k)
-    settled, settled_content = at_once.settle(units, content)
+    settled, settled_content = at_once.settle(units, content, n)
     np.testing.assert_allclose(settled, departed, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(settled_content, departed_content, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(at_once.units, stepwise.units, rtol=1e-12, atol=1e-12)
