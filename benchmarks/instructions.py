@@ -47,7 +47,10 @@ def instructions(checkout: Path, runs: int, overrides: list[str], exploration: s
                           env=env, capture_output=True, text=True)
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:
-        raise SystemExit(f"{checkout}: valgrind failed:\n{done.stderr[-2000:]}")
+        # the run's own last word (e.g. a config error naming the key), not valgrind's report
+        said = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
+        reason = re.sub(r"^[\w.]+Error: ", "", said[-1]) if said else "no message"  # without the exception's class
+        raise SystemExit(f"{checkout}: the counted run failed: {reason}")
     return int(found.group(1).replace(",", ""))
 
 

@@ -163,14 +163,20 @@ class Market:
             units = self.wanted.take(units)
         fresh = np.append(units * self.kg_per_unit, self.other_uses[row] / self.steps_per_year)
         cells = fresh[:, None] * cached.cell_shares
-        products = (cells * self.product_share[row][:, None]).ravel()
-        step = StepDemand(units, fresh, float(fresh.sum()), cells, products, cells.ravel() - products,
-                          fresh @ cached.composition, by_grade(cells))
+        products, room = self._split(cells, row)
+        step = StepDemand(units, fresh, float(fresh.sum()), cells, products, room, fresh @ cached.composition,
+                          by_grade(cells))
         if not self.whole_units:
             for array in (units, fresh, cells, products, step.room, step.elements, step.by_grade):
                 array.flags.writeable = False  # shared by the year's steps
             self._steady = (row, step)
         return step
+
+    def _split(self, cells: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Demand [kg by slot, cell] as (the part inside imported products, the rest bought as
+        magnets) [kg by cell]."""
+        products = (cells * self.product_share[row][:, None]).ravel()
+        return products, cells.ravel() - products
 
     def observed(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """History (before start_year): one step's units placed per segment and their magnets [kg
@@ -205,8 +211,7 @@ class Market:
             cells = fresh_cells + self.waiting
             units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
             wanted = fresh + self.waiting.sum(axis=1)
-            products = (cells * self.product_share[row][:, None]).ravel()
-            room = cells.ravel() - products
+            products, room = self._split(cells, row)
         demand, demand_fresh = wanted.sum(), step.total
         supply = self.supply
         supply.begin(year, t, wanted, self.waiting, cells)
