@@ -39,14 +39,16 @@ class Buffer:
     def take(self, kg: float, cap: np.ndarray | None = None) -> np.ndarray:
         """Up to `kg` of the ready lots, every origin and element pro rata, and at most `cap`
         [kg by origin] of each origin (what the grades of the step's demand can take; the rest
-        stays ready)."""
+        stays ready). An origin held to its cap leaves its part of `kg` to the origins with room,
+        so the take is `kg` whenever the caps allow it: what is made then does not depend on how
+        much of the ready material has no room, nor so on the step length (README: time steps)."""
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
             return np.zeros(self.ready.shape)
-        part = self.ready.copy() if kg >= held else self.ready * (kg / held)
-        if cap is not None:
-            mass = lots.mass(part)
-            part = part * np.minimum(np.divide(cap, mass, out=np.ones_like(mass), where=mass > 0), 1.0)[:, None]
+        if cap is None:
+            part = self.ready.copy() if kg >= held else self.ready * (kg / held)
+        else:
+            part = self.ready * _capped_shares(lots.mass(self.ready), kg, cap)[:, None]
         self.ready = self.ready - part
         return part
 
@@ -56,6 +58,28 @@ class Buffer:
 
     def stock(self) -> np.ndarray:
         return self.ready + sum((lot for _, lot in self.waiting), np.zeros_like(self.ready))
+
+
+def _capped_shares(mass: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
+    """The share of each origin's `mass` [kg] taken when `kg` are asked and at most `cap` [kg] of
+    each origin: one share for every origin under its cap, raised until the take is `kg` (or every
+    origin gives all it can). Each pass holds the origins that would exceed their cap to it and
+    shares what is left among the rest, so it ends within one pass per origin."""
+    out = np.zeros(len(mass))
+    free = mass > 0
+    left = kg
+    while True:
+        held = mass[free].sum()
+        scale = 1.0 if left >= held else left / held
+        over = free & (mass * scale > cap)
+        if not over.any():
+            out[free] = scale
+            return out
+        out[over] = cap[over] / mass[over]
+        left -= cap[over].sum()
+        free &= ~over
+        if left <= 0 or not free.any():
+            return out
 
 
 @dataclass

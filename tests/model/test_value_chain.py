@@ -3,10 +3,12 @@ where magnets come from, what recycled material can enter, and the measures of r
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from chain_scenarios import assert_balanced, small_config
 
 import sim
+from sim.model.industry import Buffer
 from sim.report.summary import render
 
 #: generic sintered NdFeB (the default composition): Nd 0.22, Pr 0.06, Dy 0.02, Tb 0.003
@@ -120,3 +122,36 @@ def test_alloy_making_capacity_holds_back_separated_rare_earths():
     stocks = result.stocks.astype({"node": str})
     held = stocks[(stocks["node"] == "metal_alloy_making") & (stocks["year"] == 2030)]["mass_t"].sum()
     assert held == pytest.approx(kpis["separated_t"].sum())
+
+
+def buffer_holding(masses):
+    """A Buffer whose ready lots are `masses` [kg by origin], each origin with its own element mix."""
+    buffer = Buffer(sim.parameters(small_config()))
+    n_elements = buffer.ready.shape[1]
+    mix = np.arange(1, len(masses) * n_elements + 1, dtype=float).reshape(len(masses), n_elements)
+    mix /= mix.sum(axis=1, keepdims=True)
+    buffer.ready = np.array(masses, dtype=float)[:, None] * mix
+    return buffer, mix
+
+
+@pytest.mark.parametrize(("kg", "cap", "taken"), [
+    # pro rata would take 15 of the first origin; its cap of 10 leaves 5 to the others, taken in
+    # their 30 : 10 ratio
+    (25.0, [10.0, 100.0, 100.0], [10.0, 11.25, 3.75]),
+    # the first origin held to 10 leaves 40 for the others, who have 40: all of it
+    (50.0, [10.0, 100.0, 100.0], [10.0, 30.0, 10.0]),
+    # held to 10 and then 20, the third gives all it has: less than asked, as the caps allow
+    (50.0, [10.0, 20.0, 100.0], [10.0, 20.0, 10.0]),
+    # no cap binds: plain pro rata
+    (20.0, [100.0, 100.0, 100.0], [12.0, 6.0, 2.0]),
+    # an origin without room gives nothing, and the rest is taken pro rata from the others
+    (20.0, [0.0, 100.0, 100.0], [0.0, 15.0, 5.0]),
+])
+def test_a_capped_take_gives_what_an_origin_cannot_to_the_others_by_hand(kg, cap, taken):
+    """60, 30 and 10 kg ready by origin: the take is pro rata among the origins under their cap, and
+    each origin keeps its own element mix."""
+    buffer, mix = buffer_holding([60.0, 30.0, 10.0])
+    part = buffer.take(kg, np.array(cap))
+    assert part.sum(axis=1) == pytest.approx(taken)
+    assert part == pytest.approx(np.array(taken)[:, None] * mix)
+    assert buffer.ready.sum(axis=1) == pytest.approx(np.array([60.0, 30.0, 10.0]) - taken)
