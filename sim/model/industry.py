@@ -62,24 +62,24 @@ class Buffer:
 
 def _capped_shares(mass: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
     """The share of each origin's `mass` [kg] taken when `kg` are asked and at most `cap` [kg] of
-    each origin: one share for every origin under its cap, raised until the take is `kg` (or every
-    origin gives all it can). Each pass holds the origins that would exceed their cap to it and
-    shares what is left among the rest, so it ends within one pass per origin."""
+    each origin: min(scale, cap / mass), with the one scale at which the take is `kg` (or every
+    origin at its cap, if they let out less). The take grows with the scale and bends where it
+    reaches an origin's cap share, so the scale lies between two of those shares, sorted."""
     out = np.zeros(len(mass))
-    free = mass > 0
-    left = kg
-    while True:
-        held = mass[free].sum()
-        scale = 1.0 if left >= held else left / held
-        over = free & (mass * scale > cap)
-        if not over.any():
-            out[free] = scale
-            return out
-        out[over] = cap[over] / mass[over]
-        left -= cap[over].sum()
-        free &= ~over
-        if left <= 0 or not free.any():
-            return out
+    active = mass > 0
+    m = mass[active]
+    c = np.minimum(cap[active], m)  # no origin gives more than it holds
+    r = c / m
+    if kg >= c.sum():  # the caps let out no more than is asked (the usual case): all they let out
+        out[active] = r
+        return out
+    order = np.argsort(r, kind="stable")
+    r_sorted, m_sorted, c_sorted = r[order], m[order], c[order]
+    below = np.concatenate(([0.0], np.cumsum(c_sorted)[:-1]))  # caps of the origins of lower share
+    above = np.cumsum(m_sorted[::-1])[::-1]  # mass of each origin and those of higher share
+    i = np.searchsorted(below + r_sorted * above, kg)  # the take at each cap share; the first >= kg
+    out[active] = np.minimum(r, (kg - below[i]) / above[i])
+    return out
 
 
 @dataclass

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from chain_scenarios import assert_balanced, small_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.model.industry import Buffer
@@ -155,3 +157,27 @@ def test_a_capped_take_gives_what_an_origin_cannot_to_the_others_by_hand(kg, cap
     assert part.sum(axis=1) == pytest.approx(taken)
     assert part == pytest.approx(np.array(taken)[:, None] * mix)
     assert buffer.ready.sum(axis=1) == pytest.approx(np.array([60.0, 30.0, 10.0]) - taken)
+
+
+def _take_by_bisection(masses, kg, cap):
+    """What each origin gives when the one share s of every origin, cut to its cap, is raised by
+    bisection until the take is `kg` (or s = 1): min(s m, c) by origin."""
+    def taken(s):
+        return sum(min(s * m, c) for m, c in zip(masses, cap))
+    low, high = 0.0, 1.0
+    if taken(1.0) > kg:
+        for _ in range(200):
+            mid = (low + high) / 2
+            low, high = (mid, high) if taken(mid) < kg else (low, mid)
+    return [min(high * m, c) for m, c in zip(masses, cap)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 100), st.integers(0, 120)), min_size=1, max_size=19),
+       st.integers(1, 1500))
+@settings(max_examples=200, deadline=None)
+def test_a_capped_take_agrees_with_bisection_on_the_share(origins, kg):
+    """Up to 19 origins of 0-100 kg with caps of 0-120 kg, asked for 1-1500 kg."""
+    masses, cap = [float(m) for m, _ in origins], [float(c) for _, c in origins]
+    buffer, _ = buffer_holding(masses)
+    part = buffer.take(float(kg), np.array(cap))
+    assert part.sum(axis=1) == pytest.approx(_take_by_bisection(masses, kg, cap), abs=1e-9)
