@@ -40,8 +40,8 @@ class Buffer:
         """Up to `kg` of the ready lots, every origin and element pro rata, and at most `cap`
         [kg by origin] of each origin (what the grades of the step's demand can take; the rest
         stays ready). An origin held to its cap leaves its part of `kg` to the origins with room,
-        so the take is `kg` whenever the caps allow it: what is made then does not depend on how
-        much of the ready material has no room, nor so on the step length (README: time steps)."""
+        so the take is `kg` whenever the caps allow it: what is made does not depend on how much
+        of the ready material finds no room, which grows with the step length (README: time steps)."""
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
             return np.zeros(self.ready.shape)
@@ -77,7 +77,9 @@ def _capped_shares(mass: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
     r_sorted, m_sorted, c_sorted = r[order], m[order], c[order]
     below = np.concatenate(([0.0], np.cumsum(c_sorted)[:-1]))  # caps of the origins of lower share
     above = np.cumsum(m_sorted[::-1])[::-1]  # mass of each origin and those of higher share
-    i = np.searchsorted(below + r_sorted * above, kg)  # the take at each cap share; the first >= kg
+    # the take at each cap share, and the first that reaches kg (the last if rounding leaves
+    # the last take a hair below the caps' sum)
+    i = min(int(np.searchsorted(below + r_sorted * above, kg)), len(r) - 1)
     out[active] = np.minimum(r, (kg - below[i]) / above[i])
     return out
 
