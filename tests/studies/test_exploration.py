@@ -123,6 +123,14 @@ def test_an_exploration_writes_its_tables_analyses_and_an_archive_ema_workbench_
     assert high["max_regret"] == 0  # more liberation is never worse here
     text = (out / "discovery.md").read_text()
     assert "of futures under `low`" in text and "`plant_schedules.shift`" in text
+    # shares read in %, the regret in percentage points: the median and the worst shortfall of `low`
+    # against `high` in the same future, from the outcomes themselves
+    content = experiments[["future", "lever"]].assign(content=outcomes["content"]).pivot(
+        index="future", columns="lever", values="content")
+    median, worst = np.percentile(content["low"], 50), (content["high"] - content["low"]).max()
+    assert f"P50 {100 * median:.3g} %" in text
+    row = next(line for line in text.splitlines() if line.startswith("| low | content |")).split(" | ")
+    assert row[4] == f"{100 * median:.3g} %" and row[6] == f"{100 * worst:.3g} pp |"
     assert not (tmp_path / "x.partial").exists()
 
 

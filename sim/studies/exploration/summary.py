@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...report.exploration_report import outcome_unit
 from .discovery import Box, inside
 from .sensitivity import LEAST_RBD_FUTURES
 from .spec import Exploration
@@ -14,6 +15,18 @@ TOP = 3
 
 def _pct(share: float) -> str:
     return f"{100 * share:.0f} %"
+
+
+def _amount(value: float, unit: str, difference: bool = False) -> str:
+    """An outcome's value for a person: a share in % (a difference of shares in percentage points,
+    pp), a year whole, anything else with its unit."""
+    if value is None or np.isnan(value):
+        return ""
+    if unit == "%":
+        return f"{100 * value:.3g} {'pp' if difference else '%'}"
+    if unit == "yr" and not difference:
+        return f"{value:.0f}"
+    return f"{value:.4g} {unit}".rstrip()
 
 
 def _target_text(target: dict) -> str:
@@ -27,6 +40,7 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
     """The findings as sentences, one bullet per lever, then the most robust lever and what decides."""
     lines = []
     first = exploration.outcomes[0]
+    unit = outcome_unit(first, target["metric"])
     keys = list(exploration.uncertainty_keys)
     for lever in exploration.lever_names:
         rows = ((experiments["lever"] == lever) & (outcomes["status"] == "ok")).to_numpy()
@@ -37,7 +51,8 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         binding = outcomes.loc[rows, "binding_constraint"].astype(str).to_numpy()
         x = experiments.loc[rows, keys].reset_index(drop=True)
         stats = robustness[(robustness["lever"] == lever) & (robustness["outcome"] == first.name)].iloc[0]
-        spread = (f"{first.describe()}: P10 {stats['p10']:.4g}, P50 {stats['p50']:.4g}, P90 {stats['p90']:.4g}")
+        spread = f"{first.describe()}: " + ", ".join(f"{p.upper()} {_amount(stats[p], unit)}"
+                                                     for p in ("p10", "p50", "p90"))
         sentence = f"- {_target_text(target)} is reached in {_pct(met.mean())} of futures under `{lever}` ({spread})"
         box = next((b for b in boxes if b.lever == lever and b.question == "target met"), None)
         if met.all():
@@ -66,7 +81,8 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
     if len(regrets) > 1:
         best = regrets.loc[regrets["max_regret"].idxmin()]
         worst = ("it is the best lever in every future" if best["max_regret"] == 0 else
-                 f"at worst {best['max_regret']:.4g} below the best lever of the same future")
+                 f"at worst {_amount(best['max_regret'], unit, difference=True)} below the best lever of the "
+                 "same future")
         lines.append(f"- The lever with the least maximum regret on {first.describe()} is `{best['lever']}` ({worst}).")
     ranked = _ranked(sensitivity, first.name)
     if ranked:
@@ -110,9 +126,9 @@ def markdown(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
              *headline(exploration, experiments, outcomes, robustness, sensitivity, found, target), "",
              "## Robustness of each lever", "",
              "Share of futures meeting the target, percentiles of each outcome, and the maximum regret "
-             "(how far below the best lever of the same future a lever can fall); a first year never met "
-             "counts as the year after its span.", "",
-             _table(robustness), ""]
+             "(how far below the best lever of the same future a lever can fall; pp: percentage points); "
+             "a first year never met counts as the year after its span.", "",
+             _table(_robustness_shown(robustness, exploration, target)), ""]
     if not len(sensitivity) and sampler == "lhs":
         lines += ["## Global sensitivity", "",
                   f"Too few futures for first-order indices from a Latin hypercube (RBD-FAST needs at least "
@@ -130,13 +146,32 @@ def markdown(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         lines += ["## Scenario discovery (PRIM)", "",
                   "Per lever and question, the restricted uncertainties of the box; coverage is the share of the "
                   "cases inside the box, density the share of the futures in the box that are cases.", "",
-                  _table(boxes), ""]
+                  _table(boxes.assign(**{c: boxes[c].map(_share_text) for c in BOX_SHARES})), ""]
     lines += ["## Uncertainties", "", "| key | distribution | parameters | source |", "| --- | --- | --- | --- |"]
     for u in exploration.uncertainties:
         lines.append(f"| `{u.key}` | {u.distribution} | {', '.join(map(str, u.parameters))} | {u.source} |")
     lines += ["", "## Levers", ""]
     lines += [f"- `{name}`: {' '.join(overrides) or '(the base scenario)'}" for name, overrides in exploration.levers]
     return "\n".join(lines) + "\n"
+
+
+#: the columns of the PRIM table that are shares of futures
+BOX_SHARES = ("coverage", "density", "mass", "base_rate")
+
+
+def _share_text(share: float) -> str:
+    return _amount(share, "%")
+
+
+def _robustness_shown(robustness: pd.DataFrame, exploration: Exploration, target: dict) -> pd.DataFrame:
+    """The robustness table with each outcome's values in its unit (robustness.csv keeps shares as
+    fractions)."""
+    units = robustness["outcome"].map({o.name: outcome_unit(o, target["metric"]) for o in exploration.outcomes})
+    shown = robustness.astype(object)
+    shown["share_meeting_target"] = robustness["share_meeting_target"].map(_share_text)
+    for column in ("p10", "p50", "p90", "max_regret"):
+        shown[column] = [_amount(v, u, difference=column == "max_regret") for v, u in zip(robustness[column], units)]
+    return shown
 
 
 def _table(frame: pd.DataFrame) -> str:
