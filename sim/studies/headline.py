@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.kpis import meets
@@ -58,8 +59,17 @@ def headline_of(kpis: pd.DataFrame, target: Target) -> dict[str, Any]:
 def binding(in_year: pd.DataFrame) -> str | None:
     """The most frequent binding constraint of the rows (replications of one year); None for rows
     that have none (the bloc's)."""
-    values = in_year["binding_constraint"].dropna() if "binding_constraint" in in_year else in_year.iloc[:0, 0]
-    return str(values.mode().iloc[0]) if len(values) else None
+    return most_frequent(in_year["binding_constraint"].to_numpy()) if "binding_constraint" in in_year else None
+
+
+def most_frequent(constraints: np.ndarray) -> str | None:
+    """The most frequent of binding constraints (None where a row has none; of equally frequent
+    ones the first by name), or None if no row has one."""
+    values = np.array([c for c in constraints if isinstance(c, str)], dtype=str)
+    if not len(values):
+        return None
+    kinds, counts = np.unique(values, return_counts=True)
+    return str(kinds[np.argmax(counts)])
 
 
 def headlines(result: WorldResult) -> dict[str, dict[str, Any]]:

@@ -335,3 +335,38 @@ def test_a_share_that_splits_two_linked_series_keeps_their_sum_and_starts_from_t
     assert onshore["wind_onshore_dd"].at(2030) == pytest.approx(0.5 * 5152)
     assert onshore["wind_onshore_geared"].at(2030) == pytest.approx(0.5 * 5152)
     assert onshore["wind_onshore_dd"].at(2020) == pytest.approx(820)  # history stays as observed
+
+
+def test_outcomes_are_the_kpis_means_over_replications_by_year_read_as_pandas_would():
+    """Outcomes of a stochastic run's KPI table (three replications, some KPIs undefined) against
+    pandas' group means, which skip NaN as the outcomes do; the binding constraint is the most frequent
+    in the target year, the first by name of equally frequent ones."""
+    from types import SimpleNamespace
+
+    years = np.arange(2025, 2031)
+    rng = np.random.default_rng(3)
+    kpis = pd.DataFrame({"replication": np.repeat([0, 1, 2], len(years)), "year": np.tile(years, 3),
+                         "content": rng.uniform(0.0, 0.3, 3 * len(years)), "shortage_t": rng.uniform(0, 5, 18),
+                         "binding_constraint": ["feed", "capacity", None, "feed", "capacity", "collection"] * 3})
+    kpis.loc[kpis["year"] < 2027, "content"] = 0.1  # the target (15 %) is first met in 2027
+    kpis.loc[kpis["year"] == 2027, "content"] = 0.2
+    kpis.loc[[4, 10], "content"] = np.nan  # 2029 of replications 0 and 1
+    kpis.loc[kpis["year"] == 2030, "binding_constraint"] = ["liberation", "collection", "liberation"]
+    params = SimpleNamespace(start_year=2025, end_year=2030,
+                             target=SimpleNamespace(metric="content", share=0.15, year=2030))
+    explored = spec.validate({"uncertainties": {"a.b": {"distribution": "uniform", "low": 0, "high": 1, "source": "t"}},
+                              "outcomes": {"y": {"kpi": "content", "year": 2029},
+                                           "m": {"kpi": "target", "mean": [2027, 2030]},
+                                           "s": {"kpi": "shortage_t", "sum": [2025, 2030], "direction": "minimize"},
+                                           "f": {"first_year": [2025, 2030]}}}, "t")
+    row = evaluation.outcome_values(params, kpis, explored.outcomes)
+
+    means = kpis.groupby("year")[["content", "shortage_t"]].mean()
+    assert row["y"] == pytest.approx(kpis.loc[16, "content"])  # 2029: only replication 2 has it
+    assert row["m"] == pytest.approx(means.loc[2027:2030, "content"].mean())
+    assert row["s"] == pytest.approx(means["shortage_t"].sum())
+    assert row["f"] == 2027
+    assert row["target_met"] == (means.loc[2030, "content"] >= 0.15)
+    assert row["binding_constraint"] == "liberation"
+    kpis.loc[kpis["year"] == 2030, "binding_constraint"] = ["liberation", "collection", None]
+    assert evaluation.outcome_values(params, kpis, explored.outcomes)["binding_constraint"] == "collection"

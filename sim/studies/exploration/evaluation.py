@@ -26,7 +26,7 @@ from ...config.compose import load_config, parameters, with_values
 from ...config.errors import ConfigError
 from ...config.parameters import Params
 from ..goalseek import plain_config
-from ..headline import BLOC, binding, region_kpis
+from ..headline import BLOC, most_frequent, region_kpis
 from ..sweep import describe
 from ..world import BLOC_METRICS, Coupled
 from .spec import Exploration, Outcome
@@ -101,33 +101,43 @@ def check_regions(exploration: Exploration, scenario: Coupled) -> None:
 
 
 def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcome]) -> dict:
-    """Each outcome of one run from its KPI table (means over replications in stochastic mode),
-    the target met in the target year and the binding constraint there."""
+    """Each outcome of one run from its KPI table (means over replications in stochastic mode, NaN
+    left out), the target met in the target year and the binding constraint there."""
     target = params.target
-    by_year = kpis.groupby("year")
+    row_year = kpis["year"].to_numpy() - params.start_year  # each KPI row's year, 0 for start_year
+    n_years = params.end_year + 1 - params.start_year
+
+    def by_year(kpi: str) -> np.ndarray:  # [year from start_year]
+        values = kpis[kpi].to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        counts = np.bincount(row_year[known], minlength=n_years)
+        sums = np.bincount(row_year[known], weights=values[known], minlength=n_years)
+        return np.divide(sums, counts, out=np.full(n_years, np.nan), where=counts > 0)
+
     row = {}
     for outcome in outcomes:
         kpi = target.metric if outcome.kpi == "target" else outcome.kpi
         if kpi not in kpis.columns:
             raise ValueError(f"outcomes.{outcome.name}.kpi = {outcome.kpi!r}: expected a KPI column of kpis.csv")
-        series = by_year[kpi].mean()
         first, last = outcome.years
         if first < params.start_year or last > params.end_year:
             raise ValueError(f"outcomes.{outcome.name}: years {first}-{last} outside the run "
                              f"({params.start_year}-{params.end_year})")
-        span = series.loc[first:last]
+        span = by_year(kpi)[first - params.start_year:last + 1 - params.start_year]
+        known = span[~np.isnan(span)]
         if outcome.kind == "year":
-            row[outcome.name] = float(span.iloc[0])
+            row[outcome.name] = float(span[0])
         elif outcome.kind == "mean":
-            row[outcome.name] = float(span.mean())
+            row[outcome.name] = float(known.mean()) if len(known) else np.nan
         elif outcome.kind == "sum":
-            row[outcome.name] = float(span.sum())
+            row[outcome.name] = float(known.sum())
         else:
-            met = span.index[[meets(v, target.share) for v in span]]
-            row[outcome.name] = float(met.min()) if len(met) else np.nan
-    in_year = kpis[kpis["year"] == target.year]
-    row["target_met"] = bool(meets(in_year[target.metric].mean(), target.share))
-    row["binding_constraint"] = binding(in_year)
+            met = np.flatnonzero(meets(np.nan_to_num(span, nan=-np.inf), target.share))
+            row[outcome.name] = float(first + met[0]) if len(met) else np.nan
+    in_year = row_year == target.year - params.start_year
+    row["target_met"] = bool(meets(by_year(target.metric)[target.year - params.start_year], target.share))
+    row["binding_constraint"] = most_frequent(kpis["binding_constraint"].to_numpy()[in_year]) \
+        if "binding_constraint" in kpis else None  # the bloc has none
     return row
 
 
