@@ -206,7 +206,7 @@ class Market:
         units, fresh, fresh_cells = step.units, step.fresh, step.cells
         # demand a licence regime left waiting, cell by cell, is asked for again with the step's own
         cells, wanted, products, room = fresh_cells, fresh, step.products, step.room
-        waited = self.waiting.any()
+        waited = np.count_nonzero(self.waiting) > 0
         if waited:
             cells = fresh_cells + self.waiting
             units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
@@ -238,13 +238,13 @@ class Market:
         order = arriving("magnets")  # recycled magnets go first where primary supply reaches least
         bonded_room = np.where(scope, 0.0, room)  # bonded magnets: uses outside the target scope
         bonded_made, bonded_loss = bonded.make(
-            t, year, bonded_room.sum(), lambda ready: caps(bonded_room, need, lots.mass(ready), self._heavy(ready)))
-        to_bonded, _ = place(bonded_room, need, lots.mass(bonded_made), self._heavy(bonded_made), order, scope, rule)
+            t, year, bonded_room.sum(), lambda ready: caps(bonded_room, need, *_mass_and_heavy(ready)))
+        to_bonded, _ = place(bonded_room, need, *_mass_and_heavy(bonded_made), order, scope, rule)
         room = np.maximum(room - to_bonded.sum(axis=0), 0.0)
         batch = making.start(t, min(making.capacity(year), room.sum()),
-                             lambda ready: caps(room, need, lots.mass(ready), self._heavy(ready)))
+                             lambda ready: caps(room, need, *_mass_and_heavy(ready)))
         whole = batch.whole * batch.to_magnets
-        to_whole, room = place(room, need, lots.mass(whole), self._heavy(whole), order, scope, rule)
+        to_whole, room = place(room, need, *_mass_and_heavy(whole), order, scope, rule)
         separated = batch.ree * batch.to_magnets  # separated rare earths serve any grade
         to_separated, room = place(room, need, lots.mass(separated), self.any_grade, order, scope, rule)
         # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
@@ -366,7 +366,7 @@ class Market:
         cell], Dy/Tb added [kg by cell], recovered Dy/Tb used [kg]); the added Dy/Tb is region-made
         magnet mass, moved from the separated rare earths' magnets or from the primary feed."""
         ready = making.powder.ready * batch.to_magnets  # magnets the ready powder would make
-        mass, own = lots.mass(ready), self._heavy(ready)
+        mass, own = _mass_and_heavy(ready)
         none = np.zeros_like(need)
         if mass.sum() <= 0:
             return np.zeros_like(ready), np.zeros((len(mass), len(need))), none, 0.0
@@ -389,12 +389,6 @@ class Market:
         batch.whole = batch.whole + taken
         batch.primary_wanted = max(batch.primary_wanted - feed.sum(), 0.0)
         return taken, lifted, dy_tb.sum(axis=0), min(dy_tb.sum(), recovered)
-
-    @staticmethod
-    def _heavy(lot: np.ndarray) -> np.ndarray:
-        """Dy + Tb share of each origin's material in a lot [kg by origin and element]."""
-        mass = lot.sum(axis=1)
-        return np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros(len(mass)), where=mass > 0)
 
     def _heavy_lot(self, kg: np.ndarray) -> np.ndarray:
         """`kg` [per slot] of Dy and Tb [kg by slot and element] in the ratio of each slot's magnets
@@ -441,12 +435,19 @@ class Market:
         return self.held_elements
 
 
+def _mass_and_heavy(lot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mass [kg by origin] of a lot [kg by origin and element] and the Dy + Tb share of each
+    origin's material: what placing by grade needs of a lot."""
+    mass = lot.sum(axis=1)
+    return mass, np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros(len(mass)), where=mass > 0)
+
+
 def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Recycled lots [destination slot, element] for `placed` [kg by origin and cell] of `lot` [kg by
     origin and element], each origin's material keeping its composition: (from the segments' scrap,
     from swarf)."""
     mass = lot.sum(axis=1)
-    if not mass.any():
+    if not np.count_nonzero(mass):  # count_nonzero: a third of any()'s cost
         n_slots = placed.shape[1] // n_cells
         return np.zeros((n_slots, lot.shape[1])), np.zeros((n_slots, lot.shape[1]))
     shares = np.divide(lot, mass[:, None], out=np.zeros(lot.shape), where=mass[:, None] > 0)

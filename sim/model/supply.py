@@ -97,7 +97,7 @@ class PrimarySupply:
         self.limited = False
         self.waiting = np.zeros(demand.shape)
         self.waiting_cells = np.zeros(0)
-        waited = waiting is not None and waiting.any()
+        waited = waiting is not None and np.count_nonzero(waiting) > 0
         if waited:
             per_slot = waiting.sum(axis=1)
             self.waiting = np.divide(per_slot, demand, out=np.zeros_like(demand), where=demand > 0)
