@@ -65,7 +65,9 @@ def write_workbook(path: Path, sheets: list[Sheet], provenance: Mapping[str, obj
 
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
-    book = xlsxwriter.Workbook(str(partial), {"nan_inf_to_errors": True})
+    # constant memory: a row goes to disk once the next begins, so a sheet of many runs (an
+    # exploration's) costs no memory; every sheet is written row after row
+    book = xlsxwriter.Workbook(str(partial), {"nan_inf_to_errors": True, "constant_memory": True})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     formats = {unit: book.add_format({"num_format": spec}) for unit, spec in NUMBER_FORMATS.items()}
@@ -110,18 +112,21 @@ def _write_sheet(book, sheet: Sheet, bold, formats) -> None:
     page = book.add_worksheet(sheet.name[:SHEET_NAME_LENGTH])
     frame = sheet.frame
     columns = [sheet.column(label) for label in frame.columns]
-    page.write_row(0, 0, [header(label, column) for label, column in zip(frame.columns, columns)], bold)
-    row_units = list(frame[sheet.unit_column]) if sheet.unit_column else None
-    for index, (label, column) in enumerate(zip(frame.columns, columns)):
-        values = list(frame[label])
-        if row_units is not None and (isinstance(label, int) or label in sheet.in_row_unit):
-            cells = [_cell(v, 100.0 if unit == "%" else None) for v, unit in zip(values, row_units)]
-            for row, (cell, unit) in enumerate(zip(cells, row_units), start=1):
-                page.write(row, index, cell, formats.get(unit))
-        else:
-            cells = [_cell(v, 100.0 if column.unit == "%" else None) for v in values]
-            page.write_column(1, index, cells, formats.get(column.unit))
-        width = max([len(str(header(label, column)))] + [len(str(c)) for c in cells[:200]])
+    headers = [header(label, column) for label, column in zip(frame.columns, columns)]
+    page.write_row(0, 0, headers, bold)
+    # columns whose unit is the row's (years, sheet.in_row_unit) rather than their own
+    in_row = [sheet.unit_column is not None and (isinstance(label, int) or label in sheet.in_row_unit)
+              for label in frame.columns]
+    row_units = frame[sheet.unit_column].tolist() if sheet.unit_column else [None] * len(frame)
+    widths = [len(str(h)) for h in headers]  # of the header and the first 200 rows
+    for row, (values, row_unit) in enumerate(zip(frame.itertuples(index=False, name=None), row_units), start=1):
+        for index, (value, column, by_row) in enumerate(zip(values, columns, in_row)):
+            unit = row_unit if by_row else column.unit
+            cell = _cell(value, 100.0 if unit == "%" else None)
+            page.write(row, index, cell, formats.get(unit))
+            if row <= 200:
+                widths[index] = max(widths[index], len(str(cell)))
+    for index, width in enumerate(widths):
         page.set_column(index, index, min(max(width + 1, 6), 60))
     page.freeze_panes(1, 0)
     page.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
