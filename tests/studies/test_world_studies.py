@@ -132,6 +132,14 @@ def test_a_coupled_exploration_reads_each_outcome_from_its_region_of_the_coupled
     kpis = Coupled(("world=eu_only", SHORT, f"eu.segments.ev_traction.liberation_rate={rate}")).kpis()
     assert outcomes["bloc_2030"].iloc[0] == pytest.approx(
         float(kpis.loc[kpis["year"] == 2030, "recycled_content_post_consumer"].iloc[0]), rel=1e-12)
+    # the first outcome is the bloc's, which has no binding constraint: the findings name none (a
+    # column of none reads back from Parquet as missing values), nor does the archive
+    assert outcomes["binding_constraint"].isna().all() and not outcomes["target_met"].any()
+    bullet = next(line for line in (out / "discovery.md").read_text().splitlines() if line.startswith("- 25 %"))
+    assert bullet.endswith("; in none.")
+    from sim.studies.exploration.ema import workbench
+    _, archived = workbench().load_results(str(out / "results.tar.gz"))
+    assert pd.isna(archived["binding_constraint"]).all()
 
 
 @pytest.mark.parametrize("changes, key", [

@@ -51,6 +51,12 @@ class Box:
         return " and ".join(parts)
 
 
+def constraints(values: pd.Series) -> np.ndarray:
+    """Binding constraints as text, "None" where a run has none (the bloc of a coupled run): read
+    back from Parquet, a column of none is missing values, not the text "None"."""
+    return values.astype(object).where(values.notna(), "None").astype(str).to_numpy()
+
+
 def prim_module():
     """ema_workbench.analysis.prim, imported quietly (EMA Workbench warns about optional evaluators)."""
     with warnings.catch_warnings():
@@ -113,7 +119,7 @@ def boxes(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.Data
             if not pd.api.types.is_float_dtype(x[column]):
                 x[column] = x[column].astype(str).astype("category")
         questions = {"target met": outcomes.loc[rows, "target_met"].astype(bool).to_numpy()}
-        binding = outcomes.loc[rows, "binding_constraint"].astype(str).to_numpy()
+        binding = constraints(outcomes.loc[rows, "binding_constraint"])
         for constraint in sorted(set(binding) - {"None"}):  # the bloc of a coupled run has no binding constraint
             questions[f"{constraint} binds"] = binding == constraint
         for question, y in questions.items():

@@ -14,6 +14,7 @@ import pandas as pd
 from ...config.compose import load_config
 from ..goalseek import plain_config
 from ..world import Coupled
+from .discovery import constraints
 from .evaluation import evaluate
 from .spec import Exploration, load
 
@@ -43,8 +44,7 @@ def write_archive(path: Path, exploration: Exploration, experiments: pd.DataFram
     for name in names:
         ema.ScalarOutcome(name)  # registers how the archive stores the outcome
         column = outcomes[name]
-        arrays[name] = (column.astype(str).to_numpy() if name == "binding_constraint"
-                        else column.astype(float).to_numpy())
+        arrays[name] = constraints(column) if name == "binding_constraint" else column.astype(float).to_numpy()
     ema.save_results((frame, arrays), str(path))
 
 

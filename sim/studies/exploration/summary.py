@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...report.exploration_report import outcome_unit
-from .discovery import Box, inside
+from .discovery import Box, constraints, inside
 from .sensitivity import LEAST_RBD_FUTURES
 from .spec import Exploration
 
@@ -48,7 +48,7 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
             lines.append(f"- Under `{lever}` every run failed (see the error column of outcomes.parquet).")
             continue
         met = outcomes.loc[rows, "target_met"].astype(bool).to_numpy()
-        binding = outcomes.loc[rows, "binding_constraint"].astype(str).to_numpy()
+        binding = constraints(outcomes.loc[rows, "binding_constraint"])
         x = experiments.loc[rows, keys].reset_index(drop=True)
         stats = robustness[(robustness["lever"] == lever) & (robustness["outcome"] == first.name)].iloc[0]
         spread = f"{first.describe()}: " + ", ".join(f"{p.upper()} {_amount(stats[p], unit)}"
