@@ -20,7 +20,11 @@ class SweepTable(Callback):
         explored = OmegaConf.select(config, "exploration.dir")
         if explored is not None:  # the chunks of an exploration: join them and analyse
             from sim.studies.exploration.command import aggregate
-            print(f"exploration in {aggregate(Path(str(explored)))}")
+            try:
+                print(f"exploration in {aggregate(Path(str(explored)))}")
+            except ValueError as error:  # chunks missing, or every run failed
+                print(f"error: {error}", file=sys.stderr)
+                sys.exit(2)
             return
         code = sweep.report(Path(str(config.hydra.sweep.dir)))
         if code:

@@ -163,6 +163,17 @@ def test_a_sampled_value_the_config_rejects_fails_that_run_only(tmp_path):
     assert failed["error"].str.contains("segments.motors.collection_rate").all()
 
 
+def test_an_exploration_whose_every_run_fails_is_an_error_naming_the_key_and_writes_no_result(tmp_path):
+    """A unit of the wrong dimension makes every sampled value one the config rejects."""
+    explored = exploration({"segments.motors.magnet_per_unit": {"distribution": "uniform", "low": 1, "high": 2,
+                                                                "unit": "m"}})
+    with pytest.raises(ValueError, match=r"every run failed .*; the first: config error: "
+                                         r"segments\.motors\.magnet_per_unit = '[0-9.]+ m': expected a mass") as error:
+        explore(explored, n=3, sampler="lhs", seed=1, base=steady(), out=tmp_path / "x", workers=1)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "x").exists()  # only x.partial, with the runs' errors
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIG_DIR / "explore").glob("*.yaml")))
 def test_every_shipped_exploration_sets_keys_the_config_accepts(name):
     """Each spec in conf/explore validates, every lever composes, and the middle future (every

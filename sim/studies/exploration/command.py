@@ -102,6 +102,9 @@ def finish(partial: Path, seconds: float | None = None) -> Path:
     exploration, target, sampler, seed = plan["exploration"], plan["target"], plan["sampler"], plan["seed"]
     experiments = pd.read_parquet(partial / "experiments.parquet")
     outcomes = pd.read_parquet(partial / "outcomes.parquet")
+    if not (outcomes["status"] == "ok").any():  # nothing to analyse: a spec the config rejects, mostly
+        raise ValueError(f"every run failed (their errors are in {partial / 'outcomes.parquet'}); the first: "
+                         f"{outcomes['error'].iloc[0]}")
     indices, morris = sensitivity.indices(exploration, plan["unit"], experiments, outcomes, sampler, seed)
     robust = robustness.table(exploration, experiments, outcomes)
     found = discovery.boxes(exploration, experiments, outcomes)
