@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ...report.exploration_report import outcome_unit
+from ..headline import most_frequent
 from .discovery import Box, constraints, inside
 from .sensitivity import LEAST_RBD_FUTURES
 from .spec import Exploration
@@ -60,13 +61,13 @@ def headline(exploration: Exploration, experiments: pd.DataFrame, outcomes: pd.D
         elif not met.any() and (binding == "None").all():  # the bloc of a coupled run has no binding constraint
             sentence += "; in none."
         elif not met.any():
-            sentence += f"; in none: {_most_common(binding)} binds in {_pct(_share(binding))} of futures."
+            sentence += f"; in none: {most_frequent(binding)} binds in {_pct(_share(binding))} of futures."
         elif box is not None:
             out = ~inside(box, x)
             sentence += (f"; {_pct(box.coverage)} of them have {box.describe()} (the target is met in "
                          f"{_pct(box.density)} of the futures with these values)")
             if out.any():
-                sentence += f"; elsewhere {_most_common(binding[out])} binds in {_pct(_share(binding[out]))}."
+                sentence += f"; elsewhere {most_frequent(binding[out])} binds in {_pct(_share(binding[out]))}."
             else:
                 sentence += "."
         else:
@@ -103,11 +104,6 @@ def _ranked(sensitivity: pd.DataFrame, outcome: str) -> list[str]:
 def _by_count(values: np.ndarray) -> list[str]:
     kinds, counts = np.unique(values, return_counts=True)
     return [str(k) for k in kinds[np.argsort(-counts, kind="stable")]]
-
-
-def _most_common(values: np.ndarray) -> str:
-    kinds, counts = np.unique(values, return_counts=True)
-    return str(kinds[np.argmax(counts)])
 
 
 def _share(values: np.ndarray) -> float:
