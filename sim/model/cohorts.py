@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numba import njit
 
 from ..config.lifetimes import Lifetime, cohort_hazard, window_departures
 
@@ -76,11 +77,7 @@ class CohortStock:
         else:
             leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
             share = np.divide(leaving, present, out=np.zeros(leaving.shape), where=present > 0)
-        content = self.content[:, :, first:last + 1]
-        gone = np.matmul(content, share[:, :, None])[:, :, 0]  # [segment, element], summed over cohorts
-        present -= leaving
-        content -= content * share[:, None, :]
-        return leaving.sum(axis=1), gone
+        return _leave(self.units, self.content, first, leaving, share)
 
     def settle(self, units: np.ndarray, content: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Steps 0..n-1 of an empty stock at once, in expected mode, with each cohort's entries even
@@ -129,6 +126,28 @@ class CohortStock:
     def total_content(self) -> np.ndarray:
         """Element masses present per segment [segment, element]."""
         return self.content[:, :, self._first:].sum(axis=2)
+
+
+@njit(cache=True)
+def _leave(units: np.ndarray, content: np.ndarray, first: int, leaving: np.ndarray,
+           share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Take `leaving` units [segment, cohort from `first`] out of `units` [segment, cohort], and
+    the `share` [segment, cohort from `first`] of each cohort's element masses out of `content`
+    [segment, element, cohort], in place: (units, element masses [segment, element]) that left."""
+    n_segments, n_elements, n = content.shape[0], content.shape[1], leaving.shape[1]
+    left, gone = np.zeros(n_segments), np.zeros((n_segments, n_elements))
+    for s in range(n_segments):
+        for c in range(n):
+            units[s, first + c] -= leaving[s, c]
+            left[s] += leaving[s, c]
+        for e in range(n_elements):
+            total = 0.0
+            for c in range(n):
+                moved = content[s, e, first + c] * share[s, c]
+                content[s, e, first + c] -= moved
+                total += moved
+            gone[s, e] = total
+    return left, gone
 
 
 @functools.lru_cache(maxsize=256)  # the futures of an exploration share most hoarding delays

@@ -7,9 +7,8 @@ grades made with Dy/Tb, then the same grades made Dy-free (need 0).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params, generic_composition
 from ..config.series import by_year
@@ -95,27 +94,36 @@ def separated_heavy_shares(params: Params) -> np.ndarray:
     return np.divide(heavy, rare_earths, out=np.zeros_like(heavy), where=rare_earths > 0)
 
 
+@njit(cache=True)
 def caps(room: np.ndarray, need: np.ndarray, ready: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Most recycled magnets [kg] of each origin that `room` [cell] can take when origin o serves only
     cells of need <= share[o]: by rising share, each group may fill the room it can serve less what
     the groups below may already take (so that any order of placing fits; `ready` [kg by origin])."""
-    out = np.zeros(ready.shape)
-    active = ready > 0
-    if not np.count_nonzero(active):  # count_nonzero: a third of any()'s cost
+    out = np.zeros(ready.shape[0])
+    active = np.flatnonzero(ready > 0)
+    if active.size == 0:
         return out
     shares, group = _groups(share[active])
-    totals = np.bincount(group, weights=ready[active])
+    n = shares.size
+    totals = np.zeros(n)
+    for j in range(active.size):
+        totals[group[j]] += ready[active[j]]
     band = np.searchsorted(shares + TOLERANCE, need)  # the first group that may serve each cell
-    servable = np.cumsum(np.bincount(band, weights=room, minlength=len(shares) + 1))  # room of need <= each share
-    ratio, taken = np.ones(len(shares)), 0.0
-    for g, (total, allowed) in enumerate(zip(totals.tolist(), servable.tolist())):
-        allowed = allowed - taken if allowed > taken else 0.0
-        if allowed < total:
-            ratio[g] = allowed / total
+    servable = np.zeros(n + 1)  # room of need <= each share
+    for c in range(need.size):
+        servable[band[c]] += room[c]
+    for b in range(1, n + 1):
+        servable[b] += servable[b - 1]
+    ratio, taken = np.ones(n), 0.0
+    for g in range(n):
+        allowed = servable[g] - taken if servable[g] > taken else 0.0
+        if allowed < totals[g]:
+            ratio[g] = allowed / totals[g]
             taken += allowed
         else:
-            taken += total
-    out[active] = ready[active] * ratio[group]
+            taken += totals[g]
+    for j in range(active.size):
+        out[active[j]] = ready[active[j]] * ratio[group[j]]
     return out
 
 
@@ -130,16 +138,9 @@ def place(room: np.ndarray, need: np.ndarray, lots_kg: np.ndarray, share: np.nda
     the rest by the policy's allocation rule (`allocate`, with the cells' `in_scope`).
     Returns (placed [origin, cell], room left [cell]); what finds no room stays unplaced.
     """
-    active = lots_kg > 0
-    placed, left = np.zeros((lots_kg.shape[0], room.shape[0])), np.maximum(room, 0.0)
-    cells = (room > 0).nonzero()[0]  # only cells with room take any: the rest work on these alone
-    if not np.count_nonzero(active) or not cells.size:
-        return placed, left
-    lowest = order.min()
-    if lowest >= 1.0 and order.max() == lowest:
-        placed[:, cells], left[cells] = _place_in_full_supply(room[cells], need[cells], lots_kg, share,
-                                                              in_scope[cells], rule)
-    else:
+    placed, left, tiered = _place_in_one_tier(room, need, lots_kg, share, order, in_scope, rule == "proportional")
+    if tiered:
+        cells = (room > 0).nonzero()[0]  # only cells with room take any: the rest work on these alone
         placed[:, cells], left[cells] = _place_by_tiers(room[cells], need[cells], lots_kg, share, order[cells],
                                                         in_scope[cells], rule)
     return placed, left
@@ -167,8 +168,11 @@ def _place_by_tiers(room, need, lots_kg, share, order, in_scope, rule):
     return placed, np.maximum(room, 0.0)
 
 
-def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
-    """`place` where primary supply reaches every cell alike (one tier), in a few array operations.
+@njit(cache=True)
+def _place_in_one_tier(room, need, lots_kg, share, order, in_scope, proportional):
+    """`place` where primary supply reaches every cell alike (one tier), compiled: (placed, room
+    left, False); or, where supply reaches cells unequally, (nothing placed, room, True) for
+    _place_by_tiers to place. Only cells with room take any: the rest are left out of the work.
 
     Group g of lots (by rising share) may serve a growing prefix of the cells sorted by need: bands
     0..g, band g being the cells the groups below may not serve. It takes the share x_g of the room
@@ -176,26 +180,44 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
     S_g (S_g: band g's room), and band b keeps prod over g >= b of (1 - x_g). Under the preferential
     rule the target scope is filled first and what a group has left goes to the other cells.
     """
-    active = lots_kg > 0
-    shares, group = _groups(share[active])
-    totals = np.bincount(group, weights=lots_kg[active])
-    kg, n = totals.tolist(), len(shares)
     placed = np.zeros((lots_kg.shape[0], room.shape[0]))
+    left = np.maximum(room, 0.0)
+    active = np.flatnonzero(lots_kg > 0)
+    cells = np.flatnonzero(room > 0)
+    if active.size == 0 or cells.size == 0:
+        return placed, left, False
+    if order.min() < 1.0 or order.max() != order.min():
+        return placed, left, True
+    shares, group = _groups(share[active])
+    n = shares.size
+    totals = np.zeros(n)
+    for j in range(active.size):
+        totals[group[j]] += lots_kg[active[j]]
+    kg = totals.copy()  # what each group has still to place
+    open_room, open_need, open_scope = room[cells], need[cells], in_scope[cells]  # of the cells with room
     if n == 1:  # one group (e.g. separated rare earths, which serve any grade): the rule itself
-        into = allocate(np.where(need <= shares[0] + TOLERANCE, room, 0.0), kg[0], in_scope, rule)
-        placed[active] = (lots_kg[active] / kg[0])[:, None] * into[None, :]
-        return placed, np.maximum(room - into, 0.0)
-    band = np.searchsorted(shares + TOLERANCE, need)  # each cell's band; band n: no group may serve it
-    parts = (in_scope, ~in_scope) if rule != "proportional" else (None,)
-    took, left = [], []  # by part: [band, group] share of the band's room each group took; [band] kept
-    for part in parts:
-        sums = np.bincount(band if part is None else band[part], weights=room if part is None else room[part],
-                           minlength=n + 1).tolist()
-        if not any(sums[:n]):  # no room any group may serve (bonded magnets' room is all outside the scope)
-            took.append(np.zeros((n + 1, n)))
-            left.append(np.ones(n + 1))
+        into = _allocate(np.where(open_need <= shares[0] + TOLERANCE, open_room, 0.0), kg[0], open_scope,
+                         proportional)
+        for c in range(cells.size):
+            for j in range(active.size):
+                placed[active[j], cells[c]] = lots_kg[active[j]] / kg[0] * into[c]
+            left[cells[c]] = max(open_room[c] - into[c], 0.0)
+        return placed, left, False
+    band = np.searchsorted(shares + TOLERANCE, open_need)  # each cell's band; band n: no group may serve it
+    part = np.zeros(cells.size, np.intp)  # each cell's part: the target scope first, then the rest
+    if not proportional:
+        part[~open_scope] = 1
+    # by part: [band, group] share of the band's room each group took, and [band] the share kept
+    took = np.zeros((2, n + 1, n))
+    kept = np.ones((2, n + 1))
+    for p in range(1 if proportional else 2):
+        sums = np.zeros(n + 1)
+        for c in range(cells.size):
+            if part[c] == p:
+                sums[band[c]] += open_room[c]
+        if not np.any(sums[:n]):  # no room any group may serve (bonded magnets' room is all outside the scope)
             continue
-        x, free = [0.0] * n, 0.0
+        x, free = np.zeros(n), 0.0
         for g in range(n):
             free = free * (1.0 - x[g - 1]) + sums[g] if g else sums[0]
             if kg[g] > 0 and free > 0:  # what the group has left goes to the next part
@@ -203,37 +225,29 @@ def _place_in_full_supply(room, need, lots_kg, share, in_scope, rule):
                     x[g], kg[g] = 1.0, kg[g] - free
                 else:
                     x[g], kg[g] = kg[g] / free, 0.0
-        x, upper = np.array(x), _upper(n)
-        # kept[b, g]: share of band b's room left after groups b..g (the product of their keep;
-        # groups below b do not reach band b)
-        kept = np.cumprod(np.where(upper, 1.0 - x, 1.0), axis=1)
-        before = np.ones((n, n))  # [b, g]: what groups b..g-1 left of band b (all of it for g = b)
-        before[:, 1:] = kept[:, :-1]
-        took_part = np.zeros((n + 1, n))  # band n: no group took any of it
-        took_part[:n] = np.where(upper, x * before, 0.0)
-        took.append(took_part)
-        left_part = np.ones(n + 1)
-        left_part[:n] = kept[:, -1]
-        left.append(left_part)
-    if rule == "proportional":
-        took_cells, left_cells = took[0][band], left[0][band]  # [cell, group], [cell]
-    else:
-        which = (~in_scope).astype(np.intp)  # each cell's part
-        took_cells, left_cells = np.stack(took)[which, band], np.stack(left)[which, band]
-    placed[active] = (lots_kg[active] / totals[group])[:, None] * (room * took_cells[:, group].T)
-    return placed, np.maximum(room * left_cells, 0.0)
+        for b in range(n):  # groups below b do not reach band b
+            keep = 1.0
+            for g in range(b, n):
+                took[p, b, g] = x[g] * keep
+                keep *= 1.0 - x[g]
+            kept[p, b] = keep
+    for c in range(cells.size):
+        p, b = part[c], band[c]
+        for j in range(active.size):
+            lot = active[j]
+            placed[lot, cells[c]] = lots_kg[lot] / totals[group[j]] * (open_room[c] * took[p, b, group[j]])
+        left[cells[c]] = max(open_room[c] * kept[p, b], 0.0)
+    return placed, left, False
 
 
-@functools.lru_cache(maxsize=64)
-def _upper(n: int) -> np.ndarray:
-    """[b, g]: whether group g reaches band b (g >= b), for n groups."""
-    return np.arange(n)[None, :] >= np.arange(n)[:, None]
-
-
+@njit(cache=True)
 def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(distinct values in rising order, each value's index among them): np.unique with
-    return_inverse, for the few values of a lot's origins at a fraction of its cost."""
-    distinct = np.array(sorted(set(values.tolist())))
+    return_inverse, compiled."""
+    ranked = np.sort(values)
+    keep = np.ones(ranked.size, np.bool_)
+    keep[1:] = ranked[1:] != ranked[:-1]
+    distinct = ranked[keep]
     return distinct, np.searchsorted(distinct, values)  # exact: every value is one of them
 
 
@@ -261,7 +275,12 @@ def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str)
     rule (Policy.allocation_in): `proportional` spreads them pro rata to the room; `preferential`
     fills the target-scope destinations first (pro rata among them) and spreads the rest over the others.
     """
-    if rule == "proportional":
+    return _allocate(room, recycled, in_scope, rule == "proportional")
+
+
+@njit(cache=True)
+def _allocate(room, recycled, in_scope, proportional):
+    if proportional:
         return pro_rata(room, recycled)
     scope = np.where(in_scope, room, 0.0)
     to_scope = pro_rata(scope, min(recycled, scope.sum()))
@@ -269,12 +288,13 @@ def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str)
     return to_scope + pro_rata(rest, recycled - to_scope.sum())
 
 
+@njit(cache=True)
 def pro_rata(room: np.ndarray, kg: float) -> np.ndarray:
     """`kg` spread over destinations in proportion to their room (at most all of it)."""
     total = room.sum()
     if kg <= 0 or total <= 0:
         return np.zeros(room.shape)
-    return room if kg >= total else room * (kg / total)
+    return room.copy() if kg >= total else room * (kg / total)
 
 
 def _heavy(composition) -> float:

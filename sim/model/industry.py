@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params
 from ..config.series import by_year
@@ -60,26 +61,28 @@ class Buffer:
         return self.ready + sum((lot for _, lot in self.waiting), np.zeros_like(self.ready))
 
 
+@njit(cache=True)
 def _capped_shares(mass: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
     """The share of each origin's `mass` [kg] taken when `kg` are asked and at most `cap` [kg] of
     each origin: min(scale, cap / mass), with the one scale at which the take is `kg` (or every
     origin at its cap, if they let out less). The take grows with the scale and bends where it
     reaches an origin's cap share, so the scale lies between two of those shares, sorted."""
-    out = np.zeros(len(mass))
-    active = mass > 0
+    out = np.zeros(mass.size)
+    active = np.flatnonzero(mass > 0)
     m = mass[active]
     c = np.minimum(cap[active], m)  # no origin gives more than it holds
     r = c / m
     if kg >= c.sum():  # the caps let out no more than is asked (the usual case): all they let out
         out[active] = r
         return out
-    order = np.argsort(r, kind="stable")
+    order = np.argsort(r, kind="mergesort")  # stable
     r_sorted, m_sorted, c_sorted = r[order], m[order], c[order]
-    below = np.concatenate(([0.0], np.cumsum(c_sorted)[:-1]))  # caps of the origins of lower share
+    below = np.zeros(r.size)  # caps of the origins of lower share
+    below[1:] = np.cumsum(c_sorted)[:-1]
     above = np.cumsum(m_sorted[::-1])[::-1]  # mass of each origin and those of higher share
     # the take at each cap share, and the first that reaches kg (the last if rounding leaves
     # the last take a hair below the caps' sum)
-    i = min(int(np.searchsorted(below + r_sorted * above, kg)), len(r) - 1)
+    i = min(np.searchsorted(below + r_sorted * above, kg), r.size - 1)
     out[active] = np.minimum(r, (kg - below[i]) / above[i])
     return out
 

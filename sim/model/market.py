@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params
 from ..config.series import by_year
@@ -435,33 +436,50 @@ class Market:
         return self.held_elements
 
 
+@njit(cache=True)
 def _mass_and_heavy(lot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mass [kg by origin] of a lot [kg by origin and element] and the Dy + Tb share of each
     origin's material: what placing by grade needs of a lot."""
     mass = lot.sum(axis=1)
-    return mass, np.divide(lot[:, HEAVY].sum(axis=1), mass, out=np.zeros(len(mass)), where=mass > 0)
+    heavy = np.zeros(mass.size)
+    for o in range(mass.size):
+        if mass[o] > 0:
+            heavy[o] = lot[o, HEAVY.start:HEAVY.stop].sum() / mass[o]
+    return mass, heavy
 
 
+@njit(cache=True)
 def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Recycled lots [destination slot, element] for `placed` [kg by origin and cell] of `lot` [kg by
     origin and element], each origin's material keeping its composition: (from the segments' scrap,
     from swarf)."""
-    mass = lot.sum(axis=1)
-    if not np.count_nonzero(mass):  # count_nonzero: a third of any()'s cost
-        n_slots = placed.shape[1] // n_cells
-        return np.zeros((n_slots, lot.shape[1])), np.zeros((n_slots, lot.shape[1]))
-    shares = np.divide(lot, mass[:, None], out=np.zeros(lot.shape), where=mass[:, None] > 0)
-    by_slot = placed.reshape(placed.shape[0], -1, n_cells).sum(axis=2)  # [origin, slot]
-    return by_slot[:-1].T @ shares[:-1], by_slot[-1][:, None] * shares[-1]
+    n_origins, n_elements = lot.shape
+    n_slots = placed.shape[1] // n_cells
+    post, pre = np.zeros((n_slots, n_elements)), np.zeros((n_slots, n_elements))
+    for o in range(n_origins):
+        mass = lot[o].sum()
+        if mass <= 0:
+            continue
+        into = pre if o == n_origins - 1 else post  # the last origin is swarf
+        for slot in range(n_slots):
+            kg = placed[o, slot * n_cells:(slot + 1) * n_cells].sum()
+            if kg != 0:
+                into[slot] += kg * (lot[o] / mass)
+    return post, pre
 
 
+@njit(cache=True)
 def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
     """Element shares [slot, element] of the primary feed that, with the `recycled` elements
     [slot, element], gives each slot its `target` elements as far as no element is in excess;
     a slot whose recycled material meets or exceeds every element gets its own `composition`."""
     need = np.maximum(target - recycled, 0.0)
-    total = need.sum(axis=1, keepdims=True)
-    return np.where(total > 0, need / np.where(total > 0, total, 1.0), composition)
+    out = composition.copy()
+    for slot in range(need.shape[0]):
+        total = need[slot].sum()
+        if total > 0:
+            out[slot] = need[slot] / total
+    return out
 
 
 def _moved(placed: np.ndarray, lot: np.ndarray, kg: float, into: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -487,13 +505,21 @@ def _scaled_by_slot(primary: np.ndarray, per_slot: np.ndarray, n_cells: int) -> 
     return (shares * np.maximum(per_slot, 0.0)[:, None]).ravel()
 
 
+@njit(cache=True)
 def make_up_mass(recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
     """Primary material [kg per slot] that makes magnets of each slot's `composition` out of the
     `recycled` elements [slot, element] with no element short."""
-    magnets = np.divide(recycled, composition, out=np.zeros(recycled.shape), where=composition > 0).max(axis=1)
-    return np.maximum(magnets - recycled.sum(axis=1), 0.0)
+    out = np.zeros(recycled.shape[0])
+    for slot in range(recycled.shape[0]):
+        magnets = 0.0  # the most magnets any element makes
+        for e in range(recycled.shape[1]):
+            if composition[slot, e] > 0:
+                magnets = max(magnets, recycled[slot, e] / composition[slot, e])
+        out[slot] = max(magnets - recycled[slot].sum(), 0.0)
+    return out
 
 
+@njit(cache=True)
 def _fill(room: np.ndarray, kg: float, prefer: np.ndarray) -> np.ndarray:
     """`kg` spread over destinations [kg per slot], to the `prefer` [kg per slot] of each first (at
     most its room), then over the room left, pro rata."""
