@@ -305,20 +305,9 @@ class Market:
                 self.held, products_kg = -products_kg, 0.0
             primary_by_cell = _scaled_by_slot(primary_by_cell, rounded - recycled, n_cells)
             delivered = rounded
-        # primary magnets by source and destination: each source where it was asked for first
-        primary = np.maximum(delivered - recycled, 0.0)
-        to_products = _fill(primary, products_kg, per_slot(in_products))
-        rest = primary - to_products
-        # region-made primary magnets go first where they make up the recycled material's magnets
-        # (recycled rare-earth alloy needs iron and boron), imports fill the rest
-        bonded_post, bonded_pre = _to_uses(to_bonded, bonded_made, n_cells)
-        whole_post, whole_pre = _to_uses(to_whole, whole, n_cells)
-        separated_post, separated_pre = _to_uses(to_separated, separated, n_cells)
-        post = bonded_post + whole_post + separated_post  # segments' scrap
-        pre = bonded_pre + whole_pre + separated_pre  # swarf (the `all` origin)
-        sintered_lot = whole_post + whole_pre + separated_post + separated_pre
-        to_region = _fill(rest, rest.sum() - imported_kg, make_up_mass(sintered_lot, self.composition))
-        to_imports = rest - to_region
+        to_products, to_imports, to_region, post, pre, sintered_lot = _sources(
+            delivered, recycled, in_products, products_kg, imported_kg, to_bonded, bonded_made, to_whole, whole,
+            to_separated, separated, self.composition, n_cells)
         made = making.finish(batch, region.sum())
         delivered_by_cell = recycled_by_cell + primary_by_cell
         missing = np.maximum(cells.ravel() - delivered_by_cell, 0.0) if short else np.zeros(need.shape)
@@ -449,6 +438,33 @@ def _mass_and_heavy(lot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
+def _sources(delivered: np.ndarray, recycled: np.ndarray, in_products: np.ndarray, products_kg: float,
+             imported_kg: float, to_bonded: np.ndarray, bonded: np.ndarray, to_whole: np.ndarray,
+             whole: np.ndarray, to_separated: np.ndarray, separated: np.ndarray, composition: np.ndarray,
+             n_cells: int):
+    """Where a step's magnets [kg per destination slot] came from: primary magnets (`delivered` less
+    `recycled`) inside imported products, imported, and made in the region, each source where it was
+    asked for first (`in_products` [kg by cell] asked inside products; `products_kg`, `imported_kg`
+    arrived); and the recycled lots placed [origin, cell] of bonded magnets, HPMS powder (`whole`)
+    and separated rare earths, by destination slot and element.
+    Returns (in products, imported, region-made) [kg per slot], the recycled lots [slot, element] from
+    the segments' scrap and from swarf (the `all` origin), and the sintered part of both."""
+    primary = np.maximum(delivered - recycled, 0.0)
+    to_products = _fill(primary, products_kg, in_products.reshape(-1, n_cells).sum(axis=1))
+    rest = primary - to_products
+    bonded_post, bonded_pre = _to_uses(to_bonded, bonded, n_cells)
+    whole_post, whole_pre = _to_uses(to_whole, whole, n_cells)
+    separated_post, separated_pre = _to_uses(to_separated, separated, n_cells)
+    post = bonded_post + whole_post + separated_post
+    pre = bonded_pre + whole_pre + separated_pre
+    sintered = whole_post + whole_pre + separated_post + separated_pre
+    # region-made primary magnets go first where they make up the recycled material's magnets
+    # (recycled rare-earth alloy needs iron and boron), imports fill the rest
+    to_region = _fill(rest, rest.sum() - imported_kg, make_up_mass(sintered, composition))
+    return to_products, rest - to_region, to_region, post, pre, sintered
+
+
+@njit(cache=True)
 def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Recycled lots [destination slot, element] for `placed` [kg by origin and cell] of `lot` [kg by
     origin and element], each origin's material keeping its composition: (from the segments' scrap,
@@ -456,15 +472,20 @@ def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndar
     n_origins, n_elements = lot.shape
     n_slots = placed.shape[1] // n_cells
     post, pre = np.zeros((n_slots, n_elements)), np.zeros((n_slots, n_elements))
-    for o in range(n_origins):
-        mass = lot[o].sum()
+    for o in range(n_origins):  # loops over scalars: a temporary array per (origin, slot) costs more
+        mass = 0.0
+        for e in range(n_elements):
+            mass += lot[o, e]
         if mass <= 0:
             continue
         into = pre if o == n_origins - 1 else post  # the last origin is swarf
         for slot in range(n_slots):
-            kg = placed[o, slot * n_cells:(slot + 1) * n_cells].sum()
+            kg = 0.0
+            for c in range(slot * n_cells, (slot + 1) * n_cells):
+                kg += placed[o, c]
             if kg != 0:
-                into[slot] += kg * (lot[o] / mass)
+                for e in range(n_elements):
+                    into[slot, e] += kg * (lot[o, e] / mass)
     return post, pre
 
 
@@ -478,7 +499,8 @@ def make_up(target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -
     for slot in range(need.shape[0]):
         total = need[slot].sum()
         if total > 0:
-            out[slot] = need[slot] / total
+            for e in range(need.shape[1]):
+                out[slot, e] = need[slot, e] / total
     return out
 
 
