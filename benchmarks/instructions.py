@@ -5,9 +5,12 @@ on a busy machine where times drift.
 Usage: python benchmarks/instructions.py [--base PATH_TO_OTHER_CHECKOUT] [--explore NAME] [overrides ...]
 A run's count is that of a process making three runs less one making one (imports, composition and
 the first run's warm-up cancel); with --base the other checkout's `sim` is counted the same way.
+A process making one run goes first and is not counted: valgrind's CPU is not the machine's, so
+numba compiles the model's kernels for it once and caches them, and that compilation must fall
+in neither of the two counted processes.
 With --explore, a run is one future of conf/explore/NAME.yaml under its first lever, all in (values
 set, validation, simulation, outcomes): the second and third of ten Latin-hypercube futures.
-Needs valgrind (Debian: apt install valgrind); about a minute per checkout.
+Needs valgrind (Debian: apt install valgrind); a few minutes per checkout.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def instructions(checkout: Path, runs: int, overrides: list[str], exploration: s
 
 
 def per_run(checkout: Path, overrides: list[str], exploration: str | None) -> float:
+    instructions(checkout, 1, overrides, exploration)  # compiled code cached for valgrind's CPU
     return (instructions(checkout, 3, overrides, exploration) - instructions(checkout, 1, overrides, exploration)) / 2
 
 

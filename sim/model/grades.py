@@ -280,6 +280,7 @@ def allocate(room: np.ndarray, recycled: float, in_scope: np.ndarray, rule: str)
 
 @njit(cache=True)
 def _allocate(room, recycled, in_scope, proportional):
+    """`allocate` with its rule as a flag, compiled (placing calls it from compiled code)."""
     if proportional:
         return pro_rata(room, recycled)
     scope = np.where(in_scope, room, 0.0)
