@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from sim.analysis.runner import run_kpis
+from sim.analysis.runner import kpi_columns
 from sim.config.compose import parameters, with_values
 from sim.studies.exploration import evaluation, sampling, spec
 from sim.studies.exploration.command import explore
@@ -45,7 +45,7 @@ def per_future(exploration: spec.Exploration, runs: int) -> None:
         t1 = time.process_time()
         params = parameters(config)
         t2 = time.process_time()
-        evaluation.outcome_values(params, run_kpis(params), exploration.outcomes)
+        evaluation.outcome_values(params, kpi_columns(params), exploration.outcomes)
         t3 = time.process_time()
         setting, validating, simulating = setting + t1 - t0, validating + t2 - t1, simulating + t3 - t2
     n = len(tasks)

@@ -161,9 +161,16 @@ class ResultBuilder:
         """The arrays of flow and stock rows held so far (what grows with replications)."""
         return [*self._flows, *self._flow_mass, *self._stocks, *self._stock_mass]
 
+    def kpi_columns(self) -> dict[str, np.ndarray]:
+        """The KPI table's columns: one entry per replication and year, in the order the
+        replications were added."""
+        if len(self._kpis) == 1:
+            return dict(self._kpis[0])
+        return {name: np.concatenate([columns[name] for columns in self._kpis]) for name in self._kpis[0]}
+
     def kpi_table(self) -> pd.DataFrame:
         """One row per replication and year, in the order the replications were added."""
-        return pd.DataFrame({name: np.concatenate([columns[name] for columns in self._kpis]) for name in self._kpis[0]})
+        return pd.DataFrame(self.kpi_columns())
 
     def build(self) -> Result:
         kpis = self.kpi_table()

@@ -54,6 +54,25 @@ class CohortStock:
         if content is not None:
             self.content[:, :, cohort] += content
 
+    def turn(self, k: int, units: np.ndarray, content: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Step k of a stock whose segments are `rows` of the caller's: units [caller's segment]
+        with their element masses [caller's segment, element] enter (place), and what leaves
+        (depart_with_content) is returned in their place, the other rows passed through."""
+        if self.rng is not None:
+            self.place(k, units[rows], content[rows])
+            out_units, out_content = units.copy(), content.copy()
+            out_units[rows], out_content[rows] = self.depart_with_content(k)
+            return out_units, out_content
+        first, last = self._visited(k)
+        return _turn(self.units, self.content, self.hazard, first, last, k, self.window, units, content, rows)
+
+    def _visited(self, k: int) -> tuple[int, int]:
+        """The first and last cohorts present in step k: cohorts past the last age are empty, so
+        they are not visited again."""
+        if k >= self.n_ages:
+            self._first = max(self._first, -(-(k - self.n_ages + 1) // self.window))
+        return self._first, k // self.window
+
     def depart(self, k: int) -> np.ndarray:
         """Units leaving during step k, per segment (placements of step k already added)."""
         return self.depart_with_content(k)[0]
@@ -62,21 +81,17 @@ class CohortStock:
         """(units, element masses [segment, element]) leaving during step k: each cohort's
         content leaves with the share of its units that leave (its hazard in expected mode, the
         units drawn in stochastic mode), so vintages of different composition stay apart."""
-        last = k // self.window
-        if k >= self.n_ages:  # cohorts past the last age are empty: stop visiting them
-            self._first = max(self._first, -(-(k - self.n_ages + 1) // self.window))
-        first = self._first
+        first, last = self._visited(k)
+        if self.rng is None:  # each cohort's units and content leave at the hazard of its age
+            return _leave_expected(self.units, self.content, self.hazard, first, last, k, self.window)
         present = self.units[:, first:last + 1]
         # the hazard at each present cohort's age, k - window x cohort: a strided view of the ages
         # from the oldest cohort's down to the newest's, k % window (a stop of -1 would wrap)
         w = self.window
         newest_age = k % w
         q = self.hazard[:, k - w * first:newest_age - 1 if newest_age else None:-w]
-        if self.rng is None:
-            leaving, share = present * q, q
-        else:
-            leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
-            share = np.divide(leaving, present, out=np.zeros(leaving.shape), where=present > 0)
+        leaving = self.rng.binomial(present.astype(np.int64), q).astype(float)
+        share = np.divide(leaving, present, out=np.zeros(leaving.shape), where=present > 0)
         return _leave(self.units, self.content, first, leaving, share)
 
     def settle(self, units: np.ndarray, content: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,12 +115,7 @@ class CohortStock:
         q = np.ones((n_segments, n))  # ages past the last: every remaining unit leaves (truncated tail)
         reach = min(n, self.n_ages)
         q[:, :reach] = self.hazard[:, :reach]
-        leaving = np.zeros((n_segments, n))  # [segment, age]: of the window's entries, summed over r
-        staying = np.zeros((n_segments, n))  # [segment, age]: still present after that age
-        for r in range(min(w, n)):
-            kept = np.cumprod(1.0 - q[:, r:], axis=1)  # [segment, age - r]
-            leaving[:, r:] += np.hstack([np.ones((n_segments, 1)), kept[:, :-1]]) * q[:, r:]
-            staying[:, r:] += kept
+        leaving, staying = _by_age(q, min(w, n))
         # kernel[s, c, k]: leaving at cohort c's age in step k (0 before it opens); column n of
         # `padded` is age 0, so cohort c's step 0 is column n - its opening step
         padded = np.hstack([np.zeros((n_segments, n)), leaving])
@@ -148,6 +158,65 @@ def _leave(units: np.ndarray, content: np.ndarray, first: int, leaving: np.ndarr
                 total += moved
             gone[s, e] = total
     return left, gone
+
+
+@njit(cache=True)
+def _by_age(q: np.ndarray, entry_ages: int) -> tuple[np.ndarray, np.ndarray]:
+    """For units entering at each age r < `entry_ages` of a cohort's window and leaving at age a
+    with probability q[segment, a]: the shares [segment, age] leaving at each age and still present
+    after it, summed over r (a running product over ages, as np.cumprod forms it)."""
+    n_segments, n = q.shape
+    leaving, staying = np.zeros((n_segments, n)), np.zeros((n_segments, n))
+    for s in range(n_segments):
+        for r in range(entry_ages):
+            present = 1.0  # of the units entering at age r, present at the start of age a
+            for a in range(r, n):
+                leaving[s, a] += present * q[s, a]
+                present *= 1.0 - q[s, a]
+                staying[s, a] += present
+    return leaving, staying
+
+
+@njit(cache=True)
+def _leave_expected(units: np.ndarray, content: np.ndarray, hazard: np.ndarray, first: int, last: int, k: int,
+                    window: int) -> tuple[np.ndarray, np.ndarray]:
+    """_leave in expected mode for step k: of cohorts `first`..`last`, the share hazard[segment,
+    age] leaves, at the cohort's age k - window x cohort."""
+    n_segments, n_elements = content.shape[0], content.shape[1]
+    left, gone = np.zeros(n_segments), np.zeros((n_segments, n_elements))
+    for s in range(n_segments):
+        for c in range(first, last + 1):
+            leaving = units[s, c] * hazard[s, k - window * c]
+            units[s, c] -= leaving
+            left[s] += leaving
+        for e in range(n_elements):
+            total = 0.0
+            for c in range(first, last + 1):
+                moved = content[s, e, c] * hazard[s, k - window * c]
+                content[s, e, c] -= moved
+                total += moved
+            gone[s, e] = total
+    return left, gone
+
+
+@njit(cache=True)
+def _turn(units: np.ndarray, content: np.ndarray, hazard: np.ndarray, first: int, last: int, k: int, window: int,
+          entering: np.ndarray, entering_content: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CohortStock.turn in expected mode: the `rows` of `entering` units [caller's segment] and
+    their element masses join cohort k // window, then _leave_expected; what leaves takes their
+    rows of the returned copies."""
+    cohort = k // window
+    for s in range(rows.size):
+        units[s, cohort] += entering[rows[s]]
+        for e in range(content.shape[1]):
+            content[s, e, cohort] += entering_content[rows[s], e]
+    left, gone = _leave_expected(units, content, hazard, first, last, k, window)
+    out_units, out_content = entering.copy(), entering_content.copy()
+    for s in range(rows.size):
+        out_units[rows[s]] = left[s]
+        for e in range(content.shape[1]):
+            out_content[rows[s], e] = gone[s, e]
+    return out_units, out_content
 
 
 @functools.lru_cache(maxsize=256)  # the futures of an exploration share most hoarding delays

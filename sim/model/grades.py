@@ -45,6 +45,8 @@ class GradeDemand:
         gbd = _with_other_uses(by_year([s.gbd_share for s in params.segments], first, last))
         self.need = content * (1.0 - gbd[:, :, None] * saved)  # [year row, slot, grade]
         self.dy_free = _with_other_uses(by_year([s.dy_free_share for s in params.segments], first, last))
+        # Dy + Tb share of each slot's new magnets (mix, GBD and Dy-free weighted) [year row, slot]
+        self.heavy = (self.mix[None] * self.need).sum(axis=2) * (1.0 - self.dy_free)
         self.compositions = self._compositions(params)
 
     def _compositions(self, params: Params) -> np.ndarray:
@@ -52,7 +54,7 @@ class GradeDemand:
         configured composition in start_year, its Dy and Tb scaled by the slot's Dy + Tb need
         relative to start_year (dated GBD and Dy-free shares), Nd taking up the difference."""
         base = lots.composition(params)
-        heavy = np.array([self.heavy_share(year) for year in range(params.history_start, params.end_year + 1)])
+        heavy = self.heavy
         now = heavy[params.start_year - self.first_year]
         ratio = np.divide(heavy, now, out=np.ones_like(heavy), where=now > 0)  # [year row, slot]
         columns = [ELEMENTS.index(e) for e in lots.HEAVY_RARE_EARTHS]
@@ -61,6 +63,10 @@ class GradeDemand:
         out[:, :, ELEMENTS.index("Nd")] += base[None, :, columns].sum(axis=2) * (1.0 - ratio)
         return out
 
+    def heavy_share(self, year: int) -> np.ndarray:
+        """Dy + Tb share of each slot's new magnets in `year` [kg/kg]."""
+        return self.heavy[year - self.first_year]
+
     def cells(self, year: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(kg, need) [slot, cell] of one step's demand `wanted` [kg by slot] in `year`."""
         row = year - self.first_year
@@ -68,11 +74,6 @@ class GradeDemand:
         free = self.dy_free[row][:, None]
         kg = np.hstack([by_grade * (1.0 - free), by_grade * free])
         return kg, np.hstack([self.need[row], np.zeros_like(self.need[row])])
-
-    def heavy_share(self, year: int) -> np.ndarray:
-        """Dy + Tb share of each slot's new magnets in `year` (mix, GBD and Dy-free weighted) [kg/kg]."""
-        row = year - self.first_year
-        return (self.mix * self.need[row]).sum(axis=1) * (1.0 - self.dy_free[row])
 
 
 def by_grade(cells: np.ndarray) -> np.ndarray:

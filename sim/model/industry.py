@@ -43,13 +43,12 @@ class Buffer:
         stays ready). An origin held to its cap leaves its part of `kg` to the origins with room,
         so the take is `kg` whenever the caps allow it: what is made does not depend on how much
         of the ready material finds no room, which grows with the step length (README: time steps)."""
+        if cap is not None:
+            return _take_capped(self.ready, kg, cap)
         held = self.ready.sum()
         if kg <= 0 or held <= 0:
             return np.zeros(self.ready.shape)
-        if cap is None:
-            part = self.ready.copy() if kg >= held else self.ready * (kg / held)
-        else:
-            part = self.ready * _capped_shares(lots.mass(self.ready), kg, cap)[:, None]
+        part = self.ready.copy() if kg >= held else self.ready * (kg / held)
         self.ready = self.ready - part
         return part
 
@@ -59,6 +58,26 @@ class Buffer:
 
     def stock(self) -> np.ndarray:
         return self.ready + sum((lot for _, lot in self.waiting), np.zeros_like(self.ready))
+
+
+@njit(cache=True)
+def _take_capped(ready: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
+    """Buffer.take with caps, in one pass: the part of `ready` [kg by origin and element] taken,
+    which leaves `ready` in place."""
+    n_origins, n_elements = ready.shape
+    part = np.zeros(ready.shape)
+    mass = np.zeros(n_origins)
+    for i in range(n_origins):
+        for e in range(n_elements):
+            mass[i] += ready[i, e]
+    if kg <= 0 or mass.sum() <= 0:
+        return part
+    shares = _capped_shares(mass, kg, cap)
+    for i in range(n_origins):
+        for e in range(n_elements):
+            part[i, e] = ready[i, e] * shares[i]
+            ready[i, e] -= part[i, e]
+    return part
 
 
 @njit(cache=True)
@@ -85,6 +104,26 @@ def _capped_shares(mass: np.ndarray, kg: float, cap: np.ndarray) -> np.ndarray:
     i = min(np.searchsorted(below + r_sorted * above, kg), r.size - 1)
     out[active] = np.minimum(r, (kg - below[i]) / above[i])
     return out
+
+
+@njit(cache=True)
+def _split_feed(whole: np.ndarray, ree: np.ndarray, to_magnets: float, to_swarf: float, to_loss: float):
+    """A step's recycled feed of magnet making [kg by origin and element], HPMS powder (`whole`) and
+    recycled alloy (`ree`), split per kg of feed into magnets, traded swarf and loss: (magnets from
+    each, swarf, loss, kg of feed)."""
+    n_origins, n_elements = whole.shape
+    from_whole, from_ree = np.empty(whole.shape), np.empty(whole.shape)
+    swarf, loss = np.empty(whole.shape), np.empty(whole.shape)
+    kg = 0.0
+    for i in range(n_origins):
+        for e in range(n_elements):
+            feed = whole[i, e] + ree[i, e]
+            from_whole[i, e] = whole[i, e] * to_magnets
+            from_ree[i, e] = ree[i, e] * to_magnets
+            swarf[i, e] = feed * to_swarf
+            loss[i, e] = feed * to_loss
+            kg += feed
+    return from_whole, from_ree, swarf, loss, kg
 
 
 @dataclass
@@ -213,8 +252,9 @@ class MagnetMaking:
 
     def start(self, t: float, magnets: float, cap=None) -> Batch:
         """Take recycled feed for up to `magnets` kg at time t [yr]: HPMS powder first (at most
-        cap(ready magnets [kg by origin and element]) -> kg by origin, what the grades of the step's demand
-        can take), then recycled alloy; `finish` makes the rest from the primary feed that arrives."""
+        cap(ready powder [kg by origin and element], magnets per kg of it) -> kg of powder by origin,
+        what the grades of the step's demand can take), then recycled alloy; `finish` makes the rest
+        from the primary feed that arrives."""
         self.powder.release(t)
         self.alloy.release(t)
         none = np.zeros(self.powder.ready.shape)
@@ -228,22 +268,22 @@ class MagnetMaking:
         if magnets <= 0:
             return batch
         external = magnets / magnet_yield * (1.0 - in_house)  # in-house swarf makes up the rest
-        limit = None if cap is None else cap(self.powder.ready * batch.to_magnets) / batch.to_magnets
+        limit = None if cap is None else cap(self.powder.ready, batch.to_magnets)
         batch.whole = self.powder.take(external, limit)
-        batch.ree = self.alloy.take(external - batch.whole.sum())
-        batch.primary_wanted = max(external - batch.whole.sum() - batch.ree.sum(), 0.0)
+        whole = batch.whole.sum()
+        batch.ree = self.alloy.take(external - whole)
+        batch.primary_wanted = max(external - whole - batch.ree.sum(), 0.0)
         return batch
 
     def finish(self, batch: Batch, primary_magnets: float) -> Made:
         """The step's magnets, `primary_magnets` kg of them made from the primary feed that arrived
         (the market sets the composition of that feed)."""
-        recycled_feed = batch.whole + batch.ree
         primary_feed = primary_magnets / batch.to_magnets
         to_loss = 1.0 - batch.to_magnets - batch.to_swarf
-        external = recycled_feed.sum() + primary_feed
-        return Made(batch.whole * batch.to_magnets, batch.ree * batch.to_magnets, primary_magnets, primary_feed,
-                    recycled_feed * batch.to_swarf, recycled_feed * to_loss, primary_feed * batch.to_swarf,
-                    primary_feed * to_loss, external * batch.in_house_per_feed)
+        whole, ree, swarf, loss, recycled_feed = _split_feed(batch.whole, batch.ree, batch.to_magnets, batch.to_swarf,
+                                                             to_loss)
+        return Made(whole, ree, primary_magnets, primary_feed, swarf, loss, primary_feed * batch.to_swarf,
+                    primary_feed * to_loss, (recycled_feed + primary_feed) * batch.in_house_per_feed)
 
     def unabsorbed(self) -> np.ndarray:
         """Recycled inputs ready but not used this step (the region could not absorb them)."""
@@ -271,11 +311,11 @@ class BondedMaking:
 
     def make(self, t: float, year: int, wanted: float, cap=None) -> tuple[np.ndarray, np.ndarray]:
         """Up to `wanted` kg of magnets at time t: (magnets, loss) by origin slot and element; of
-        each origin at most cap(ready magnets [kg by origin and element]) -> kg by origin (the grades it
-        can serve)."""
+        each origin at most cap(ready powder [kg by origin and element], magnets per kg of it) -> kg
+        of powder by origin (what the grades it can serve take)."""
         self.powder.release(t)
         magnets = min(wanted, self.per_step[year - self.first_year])
-        limit = None if cap is None else cap(self.powder.ready * self.process_yield) / self.process_yield
+        limit = None if cap is None else cap(self.powder.ready, self.process_yield)
         powder = self.powder.take(magnets / self.process_yield, limit)
         made = powder * self.process_yield
         return made, powder - made

@@ -27,6 +27,7 @@ class InUse:
         self.kg_per_unit = np.array([s.magnet_per_unit for s in params.segments])
         self.cohorts = CohortStock([s.lifetime for s in params.segments], params.steps_per_year,
                                    1.0 / params.steps_per_year, n_steps, rng, n_elements=lots.N_ELEMENTS)
+        self.rows = np.arange(len(params.segments))  # every segment has cohorts
 
     def place(self, k: int, units: np.ndarray, content: np.ndarray) -> None:
         """Units placed in step k per segment, with their magnets [kg by segment and element]."""
@@ -35,6 +36,10 @@ class InUse:
     def depart(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Units reaching end of use in step k per segment, and their magnets [kg by segment and element]."""
         return self.cohorts.depart_with_content(k)
+
+    def turn(self, k: int, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """place, then depart, in one pass: what reaches end of use in step k."""
+        return self.cohorts.turn(k, units, content, self.rows)
 
     def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The years before start_year at once in expected mode (CohortStock.settle): `units`
@@ -65,6 +70,7 @@ class EndOfLife:
                                  for s in params.segments])
         delays = [s.hoarding for s, kept in zip(params.segments, self.hoarded) if kept]
         self.cohorts = None
+        self.rows = np.flatnonzero(self.hoarded)  # the segments with cohorts
         if delays:
             max_age = max(truncation_age(d, step, n_steps) for d in delays)
             self.cohorts = CohortStock(delays, 1, step, n_steps, rng, max_age_steps=max_age,
@@ -75,10 +81,7 @@ class EndOfLife:
         return the units discarded in step k and their magnets."""
         if self.cohorts is None:
             return units, content
-        discarded, magnets = units.copy(), content.copy()
-        self.cohorts.place(k, units[self.hoarded], content[self.hoarded])
-        discarded[self.hoarded], magnets[self.hoarded] = self.cohorts.depart_with_content(k)
-        return discarded, magnets
+        return self.cohorts.turn(k, units, content, self.rows)
 
     def settle(self, units: np.ndarray, content: np.ndarray) -> None:
         """Steps 0..n-1 at once in expected mode: `units` [segment, step] reaching end of use with

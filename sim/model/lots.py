@@ -9,6 +9,7 @@ by slot is its sum over elements.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params, generic_composition
 from ..config.values import ELEMENTS
@@ -82,6 +83,19 @@ def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     out = np.zeros(whole.shape)
     np.divide(part, whole, out=out, where=whole > 0)
     return out
+
+
+@njit(cache=True)
+def split_lot(lot: np.ndarray, part: np.ndarray, whole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A lot [segment, element] split in the ratio of `part` to `whole` [per segment] (e.g. units
+    collected of units discarded; nothing where whole is 0): (the part's lot, the rest)."""
+    taken, rest = np.empty(lot.shape), np.empty(lot.shape)
+    for s in range(lot.shape[0]):
+        share = part[s] / whole[s] if whole[s] > 0 else 0.0
+        for e in range(lot.shape[1]):
+            taken[s, e] = lot[s, e] * share
+            rest[s, e] = lot[s, e] - taken[s, e]
+    return taken, rest
 
 
 class SegmentContent:

@@ -213,9 +213,9 @@ class Market:
             units = units + self.waiting[:-1].sum(axis=1) / self.kg_per_unit
             wanted = fresh + self.waiting.sum(axis=1)
             products, room = self._split(cells, row)
-        demand, demand_fresh = wanted.sum(), step.total
+        demand, demand_fresh = wanted.sum() if waited else step.total, step.total
         supply = self.supply
-        supply.begin(year, t, wanted, self.waiting, cells)
+        supply.begin(year, t, wanted, self.waiting if waited else None, cells)
         n_cells = cells.shape[1]
         need, controlled, composition = cached.need, cached.controlled, cached.cell_composition
         # --- primary supply by form and origin under the licence regimes (none act on history):
@@ -239,17 +239,17 @@ class Market:
         order = arriving("magnets")  # recycled magnets go first where primary supply reaches least
         bonded_room = np.where(scope, 0.0, room)  # bonded magnets: uses outside the target scope
         bonded_made, bonded_loss = bonded.make(
-            t, year, bonded_room.sum(), lambda ready: caps(bonded_room, need, *_mass_and_heavy(ready)))
-        to_bonded, _ = place(bonded_room, need, *_mass_and_heavy(bonded_made), order, scope, rule)
-        room = np.maximum(room - to_bonded.sum(axis=0), 0.0)
+            t, year, bonded_room.sum(), lambda ready, scale: _caps_of(bonded_room, need, ready, scale))
+        to_bonded, bonded_left = place(bonded_room, need, *_mass_and_heavy(bonded_made), order, scope, rule)
+        room = np.where(scope, room, bonded_left)
         batch = making.start(t, min(making.capacity(year), room.sum()),
-                             lambda ready: caps(room, need, *_mass_and_heavy(ready)))
+                             lambda ready, scale: _caps_of(room, need, ready, scale))
         whole = batch.whole * batch.to_magnets
         to_whole, room = place(room, need, *_mass_and_heavy(whole), order, scope, rule)
         separated = batch.ree * batch.to_magnets  # separated rare earths serve any grade
         to_separated, room = place(room, need, lots.mass(separated), self.any_grade, order, scope, rule)
         # their Dy and Tb beyond what their own magnets need go into region-made magnets that need them
-        recovered = max(separated[:, HEAVY].sum() - to_separated.sum(axis=0) @ need, 0.0)
+        recovered = _heavy_left(separated, to_separated, need)
         added = None  # primary Dy/Tb added to re-sintered HPMS magnets [kg by cell]
         if self.addition[row] > 0 and batch.primary_room > 0:
             taken, lifted, added, used = self._upgrade(self.addition[row], making, batch, room, need, order, scope,
@@ -277,14 +277,11 @@ class Market:
         supply.share(year, t, "magnets", room - region_room, composition)
         supply.share(year, t, "magnets_in_products", products, composition)
 
-        recycled_by_cell = (to_bonded + to_whole + to_separated).sum(axis=0)
-        recycled = per_slot(recycled_by_cell)
-        primary_by_cell = region + imported + in_products
-        delivered = recycled + per_slot(primary_by_cell)
+        recycled_by_cell, recycled, primary_by_cell, delivered, imported_kg, products_kg = _delivered(
+            to_bonded, to_whole, to_separated, region, imported, in_products, n_cells)
         short = delivered.sum() < demand * (1.0 - 1e-12)
         placed_units = units * np.divide(delivered[:-1], wanted[:-1], out=np.zeros_like(units),
                                          where=wanted[:-1] > 0) if short else units
-        imported_kg, products_kg = imported.sum(), in_products.sum()
         held_before = self.held
         if self.whole_units and (short or self.held > 0):
             if short:
@@ -314,6 +311,8 @@ class Market:
         added_lot = None if added is None else self._heavy_lot(np.minimum(per_slot(added), to_region))
         region_made = self._region_made(to_region, made, lots.mass(sintered_lot), sintered_lot, held_before,
                                         np.zeros(len(ELEMENTS)), added_lot)
+        primary, imported_magnets, imported_products = _primary_lots(to_products, to_imports, region_made,
+                                                                     self.composition)
         # demand left unmet waits while a licence regime holds its requests back; the rest is lost
         keep = supply.waiting_share(t) if short else 0.0
         caught_up = self.waiting.sum() if waited else 0.0  # delivered this step, or waiting again
@@ -325,7 +324,7 @@ class Market:
         # the step's shortage is its own demand less what it delivered: negative when requests held
         # back earlier arrive (the year's sum is what the year did not deliver; KPIs clip it at 0)
         return Delivery(
-            primary=lots.of_mass(to_products + to_imports, self.composition) + region_made,
+            primary=primary,
             post_consumer=post,
             pre_consumer=pre,
             units=placed_units,
@@ -335,12 +334,12 @@ class Market:
             made=made,
             bonded=bonded_made,
             bonded_loss=bonded_loss,
-            imported_magnets=lots.of_mass(to_imports, self.composition),
-            imported_products=lots.of_mass(to_products, self.composition),
+            imported_magnets=imported_magnets,
+            imported_products=imported_products,
             demand_by_grade=step.by_grade,
             delivered_by_grade=by_grade(delivered_by_cell.reshape(-1, n_cells)),
             heavy_shortage=(float(missing[controlled].sum()) if short else 0.0) - heavy_caught_up,
-            free_supply=all(free_share[form] >= 1.0 - 1e-12 for form in FORMS),
+            free_supply=supply.free_step or all(free_share[form] >= 1.0 - 1e-12 for form in FORMS),
         )
 
     def _upgrade(self, addition: float, making: MagnetMaking, batch, room: np.ndarray, need: np.ndarray,
@@ -403,12 +402,11 @@ class Market:
         supply; `undelivered` [kg by element] of them recycled) mix with the next step's. The `added`
         Dy/Tb [kg by slot and element] lifting re-sintered HPMS magnets (if any) is part of the
         primary feed."""
-        target = lots.of_mass(to_sintered + to_uses, self.composition)
+        target = to_sintered + to_uses  # [kg per slot] of the use's composition
         if added is None:
-            ordered = lots.of_mass(to_uses, make_up(target, recycled, self.composition))
+            ordered = _to_order(to_uses, target, recycled, self.composition)
         else:
-            ordered = lots.of_mass(to_uses - lots.mass(added), make_up(target, recycled + added, self.composition)) \
-                + added
+            ordered = _to_order(to_uses - lots.mass(added), target, recycled + added, self.composition) + added
         total = to_uses.sum()
         made.composition = ordered.sum(axis=0) / total if total > 0 else self.composition[lots.ALL]
         if held_before == 0.0 and self.held == 0.0:
@@ -423,6 +421,57 @@ class Market:
 
     def element_stock(self) -> np.ndarray:
         return self.held_elements
+
+
+@njit(cache=True)
+def _caps_of(room: np.ndarray, need: np.ndarray, ready: np.ndarray, scale: float) -> np.ndarray:
+    """The caps (grades.caps) of `ready` material [kg by origin and element] of which each kg makes
+    `scale` kg of magnets, in kg of that material by origin."""
+    magnets = ready * scale
+    mass, heavy = _mass_and_heavy(magnets)
+    return caps(room, need, mass, heavy) / scale
+
+
+@njit(cache=True)
+def _delivered(to_bonded: np.ndarray, to_whole: np.ndarray, to_separated: np.ndarray, region: np.ndarray,
+               imported: np.ndarray, in_products: np.ndarray, n_cells: int):
+    """A step's deliveries from the recycled magnets placed [kg by origin and cell] (bonded, HPMS
+    powder, separated rare earths) and the primary ones [kg by cell] (region-made, imported,
+    inside imported products): (recycled [kg by cell], recycled [kg by slot], primary [kg by
+    cell], all [kg by slot], imported kg, kg inside products)."""
+    n = region.size
+    recycled_by_cell, primary_by_cell = np.zeros(n), np.zeros(n)
+    recycled, delivered = np.zeros(n // n_cells), np.zeros(n // n_cells)
+    imported_kg, products_kg = 0.0, 0.0
+    for c in range(n):
+        kg = 0.0
+        for o in range(to_bonded.shape[0]):
+            kg += to_bonded[o, c] + to_whole[o, c] + to_separated[o, c]
+        recycled_by_cell[c] = kg
+        primary_by_cell[c] = region[c] + imported[c] + in_products[c]
+        recycled[c // n_cells] += kg
+        delivered[c // n_cells] += primary_by_cell[c]
+        imported_kg += imported[c]
+        products_kg += in_products[c]
+    for slot in range(recycled.size):
+        delivered[slot] += recycled[slot]
+    return recycled_by_cell, recycled, primary_by_cell, delivered, imported_kg, products_kg
+
+
+@njit(cache=True)
+def _heavy_left(separated: np.ndarray, placed: np.ndarray, need: np.ndarray) -> float:
+    """Dy + Tb [kg] of `separated` rare earths [kg by origin and element] beyond what the magnets
+    `placed` of them [kg by origin and cell] need (`need` [kg/kg by cell]), at least 0."""
+    held, needed = 0.0, 0.0
+    for o in range(separated.shape[0]):
+        for e in range(HEAVY.start, HEAVY.stop):
+            held += separated[o, e]
+    for c in range(need.size):
+        kg = 0.0
+        for o in range(placed.shape[0]):
+            kg += placed[o, c]
+        needed += kg * need[c]
+    return max(held - needed, 0.0)
 
 
 @njit(cache=True)
@@ -487,6 +536,40 @@ def _to_uses(placed: np.ndarray, lot: np.ndarray, n_cells: int) -> tuple[np.ndar
                 for e in range(n_elements):
                     into[slot, e] += kg * (lot[o, e] / mass)
     return post, pre
+
+
+@njit(cache=True)
+def _to_order(kg: np.ndarray, target: np.ndarray, recycled: np.ndarray, composition: np.ndarray) -> np.ndarray:
+    """Primary magnets made to order [kg by slot and element]: `kg` [per slot] of the primary feed's
+    make-up (make_up) of `target` [kg per slot] of the slots' `composition` with the `recycled`
+    elements [slot, element]."""
+    n_slots, n_elements = composition.shape
+    wanted = np.empty(composition.shape)
+    for s in range(n_slots):
+        for e in range(n_elements):
+            wanted[s, e] = target[s] * composition[s, e]
+    shares = make_up(wanted, recycled, composition)
+    for s in range(n_slots):
+        for e in range(n_elements):
+            shares[s, e] *= kg[s]
+    return shares
+
+
+@njit(cache=True)
+def _primary_lots(to_products: np.ndarray, to_imports: np.ndarray, region_made: np.ndarray,
+                  composition: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A step's primary magnets [kg by destination slot and element]: all of them, the imported
+    ones and those inside imported products, from kg per slot inside products and imported (of
+    each slot's `composition`) and the `region_made` lot."""
+    primary, imported, in_products = np.empty(composition.shape), np.empty(composition.shape), \
+        np.empty(composition.shape)
+    for s in range(composition.shape[0]):
+        bought = to_products[s] + to_imports[s]
+        for e in range(composition.shape[1]):
+            primary[s, e] = bought * composition[s, e] + region_made[s, e]
+            imported[s, e] = to_imports[s] * composition[s, e]
+            in_products[s, e] = to_products[s] * composition[s, e]
+    return primary, imported, in_products
 
 
 @njit(cache=True)

@@ -8,6 +8,7 @@ say how much of it came from which segment and from pre-consumer swarf.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params
 from ..config.series import by_year
@@ -34,11 +35,8 @@ class ScrapStore:
     def deposit(self, year: int, lot: np.ndarray, exportable: bool = True) -> np.ndarray:
         """Store a lot [kg by origin slot and element]; return the part exported (scrap bought in
         from outside the recycling chain can be exported; swarf of re-sintering stays with the recycler)."""
-        exported = lot * self.export_share[year - self.first_year] if exportable else lot * 0.0
-        kept = lot - exported
-        short = kept * self.short_loop_share[:, None]
-        self.pools["short_loop"] += short
-        self.pools["long_loop_only"] += kept - short
+        share = self.export_share[year - self.first_year] if exportable else 0.0
+        exported = _deposit(self.pools["short_loop"], self.pools["long_loop_only"], lot, share, self.short_loop_share)
         self._held = dict.fromkeys(self.pools)
         return exported
 
@@ -82,3 +80,20 @@ class ScrapStore:
 
     def element_stock(self) -> np.ndarray:
         return (self.pools["short_loop"] + self.pools["long_loop_only"]).sum(axis=0)
+
+
+@njit(cache=True)
+def _deposit(short_loop: np.ndarray, long_loop_only: np.ndarray, lot: np.ndarray, export_share: float,
+             short_loop_share: np.ndarray) -> np.ndarray:
+    """ScrapStore.deposit in one pass: the `export_share` of `lot` [kg by origin slot and element]
+    is exported (returned); of the rest, each origin's `short_loop_share` goes to the short-loop
+    pool and the remainder to the long-loop-only pool (both updated in place)."""
+    exported = np.empty(lot.shape)
+    for i in range(lot.shape[0]):
+        for e in range(lot.shape[1]):
+            exported[i, e] = lot[i, e] * export_share
+            kept = lot[i, e] - exported[i, e]
+            short = kept * short_loop_share[i]
+            short_loop[i, e] += short
+            long_loop_only[i, e] += kept - short
+    return exported

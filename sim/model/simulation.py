@@ -207,22 +207,21 @@ class Simulation:
             return
         delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
         placed = delivery.primary + delivery.post_consumer + delivery.pre_consumer
-        self.in_use.place(k, delivery.units, placed[: lots.ALL])
-        departed, departed_lot = self.in_use.depart(k)
+        departed, departed_lot = self.in_use.turn(k, delivery.units, placed[: lots.ALL])
         discarded, discarded_lot = self.end_of_life.discard(k, departed, departed_lot)
         self._record_supply(year, delivery)
         ledger.move_segments(year, IN_USE, END_OF_LIFE, departed_lot)
         ledger.move_segments(year, END_OF_LIFE, COLLECTION, discarded_lot)
 
         collected = self.collection.collect(year, discarded)
-        collected_lot = discarded_lot * lots.share_of(collected, discarded)[:, None]
-        ledger.move_segments(year, COLLECTION, UNCOLLECTED, discarded_lot - collected_lot)
+        collected_lot, uncollected_lot = lots.split_lot(discarded_lot, collected, discarded)
+        ledger.move_segments(year, COLLECTION, UNCOLLECTED, uncollected_lot)
         ledger.move_segments(year, COLLECTION, DISMANTLING, collected_lot)
         self.dismantling.content.add(collected_lot)
         dismantled, liberated = self.dismantling.dismantle(year, collected)
         dismantled_lot = self.dismantling.content.remove(dismantled * kg)
-        liberated_lot = dismantled_lot * lots.share_of(liberated, dismantled)[:, None]
-        ledger.move_segments(year, DISMANTLING, SHREDDER_LOSS, dismantled_lot - liberated_lot)
+        liberated_lot, lost_lot = lots.split_lot(dismantled_lot, liberated, dismantled)
+        ledger.move_segments(year, DISMANTLING, SHREDDER_LOSS, lost_lot)
         scrap = lots.from_segments(liberated_lot)  # from here on, slots are origins
         ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
         self._deposit(year, scrap)
@@ -286,9 +285,11 @@ class Simulation:
         feed = made.primary_part(made.primary_feed)
         # the stockpile gives at most the feed's own Dy and Tb (its composition is set by the
         # market after making); what the feed did not take stays in the stockpile
-        released = np.minimum(supply.released, feed)
-        supply.stockpile.held += supply.released - released
-        from_primary = feed - released
+        released, from_primary = supply.none_released, feed
+        if supply.covered > 0:
+            released = np.minimum(supply.released, feed)
+            supply.stockpile.held += supply.released - released
+            from_primary = feed - released
         arrivals = {
             PRIMARY_SUPPLY: supply.origin_shares(supply.feed_origins)[:, None] * from_primary,
             MAGNET_IMPORTS: supply.by_origin("magnets", delivery.imported_magnets),

@@ -17,6 +17,7 @@ China's supply withholds.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params
 from ..config.series import by_year
@@ -82,6 +83,12 @@ class PrimarySupply:
         self.arrived: dict[str, np.ndarray] = {}  # form -> kg [origin, item] asked x share, this step
         self.waiting = np.zeros(lots.n_slots(params))  # share of each slot's request that is waiting demand
         self.waiting_cells = np.zeros(0)  # and of each cell's
+        # what a step without waiting demand or purchases holds (read only, shared by such steps)
+        self.none_waiting, self.none_waiting_cells = self.waiting, self.waiting_cells
+        self.none_bought = np.zeros((len(ORIGINS), len(ELEMENTS)))
+        self.none_released = np.zeros(len(ELEMENTS))  # from the stockpile [kg by element]
+        for array in (self.none_waiting, self.none_waiting_cells, self.none_bought, self.none_released):
+            array.flags.writeable = False
         self.licensed: dict[str, tuple[float, float]] = {}  # form -> kg asked of China, let through by licences
         self.limited = False  # whether any request of this step was cut
         self.free_step = False  # whether every request of this step arrives in full (begin)
@@ -95,8 +102,8 @@ class PrimarySupply:
         self.arrived = {}
         self.licensed = {}
         self.limited = False
-        self.waiting = np.zeros(demand.shape)
-        self.waiting_cells = np.zeros(0)
+        self.waiting = self.none_waiting
+        self.waiting_cells = self.none_waiting_cells
         waited = waiting is not None and np.count_nonzero(waiting) > 0
         if waited:
             per_slot = waiting.sum(axis=1)
@@ -107,13 +114,14 @@ class PrimarySupply:
         self.free_step = not waited and self._shock(t) >= 1.0 and all(
             self._origin_share(index, form, t) >= 1.0 for index, licence in enumerate(self.licences)
             for form in licence.forms)
-        self.bought = np.zeros((len(ORIGINS), len(ELEMENTS)))  # into the stockpile [origin, element]
-        self.demand = demand @ self.composition  # the step's demand by element [kg]
+        self.bought = self.none_bought  # into the stockpile [origin, element]
+        if not self.stockpile.buys(t):
+            return
         free = all(self._origin_share(licence_index, "oxide_metal", t) >= 1.0 - 1e-12
                    for licence_index in range(len(self.licences))) and self._shock(t) >= 1.0 - 1e-12
-        if free:
-            kg = self.stockpile.fill(t, self.demand, self.step)
-            if kg.any():
+        if free:  # towards its size in months of the step's demand [kg by element]
+            kg = self.stockpile.fill(t, demand @ self.composition, self.step)
+            if np.count_nonzero(kg):
                 c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
                 self.bought = np.outer([c, 1.0 - c], kg)
 
@@ -137,9 +145,8 @@ class PrimarySupply:
         asked = np.asarray(asked, dtype=float)
         c = self.china[year - self.first_year, FORMS.index(form)]
         if self.free_step:  # every item arrives in full, China's share c of it
-            from_china = c * float(asked.sum())
+            self.arrived[form], from_china = _in_full(c, asked)
             self.licensed[form] = (from_china, from_china)
-            self.arrived[form] = np.array([[c], [1.0 - c]]) * asked
             return 1.0
         china = c + (1.0 - c) * self._waiting_by_item(asked.shape[0])  # China's share of each item
         by_origin = np.array([china, 1.0 - china])  # [origin, item]
@@ -188,41 +195,36 @@ class PrimarySupply:
 
     def origin_shares(self, kg_by_origin: np.ndarray) -> np.ndarray:
         """Shares of the origins in `kg_by_origin` (China's alone when there is nothing)."""
-        total = kg_by_origin.sum()
-        return kg_by_origin / total if total > 0 else np.array([1.0, 0.0])
+        return _origin_shares(kg_by_origin.reshape(-1, 1))
 
     def by_origin(self, form: str, lot: np.ndarray) -> np.ndarray:
         """What finally arrived of `form` (a lot [kg by destination slot and element]) by origin
         [origin, element], in the proportions of this step's share: per destination slot when the
         share was asked by slot, for the whole lot otherwise."""
         arrived = self.arrived.get(form)
-        total = lot.sum(axis=0)
-        by_origin = None if arrived is None else arrived.sum(axis=1)
-        if by_origin is None or by_origin.sum() <= 0:
+        if arrived is None:
+            total = lot.sum(axis=0)
             return np.array([total, np.zeros_like(total)])
-        if arrived.shape[1] == lot.shape[0]:
-            china = (lot * lots.share_of(arrived[0], arrived.sum(axis=0))[:, None]).sum(axis=0)
-        else:
-            china = total * (by_origin[0] / by_origin.sum())
-        return np.array([china, total - china])
+        return _by_origin(arrived, lot)
 
     def region_feed(self, year: int, t: float, room: np.ndarray, need: np.ndarray, shares: np.ndarray,
-                    free: float, recovered: float, to_magnets: float, n_cells: int) -> np.ndarray:
+                    free: float, recovered: float, to_magnets: float, n_cells: int) -> np.ndarray | float:
         """Share of each cell's `room` [kg by cell] of region-made magnets that the step's primary
         feed makes possible, by one rule for every Dy and Tb source: the heavy rare earths (`need`
         [kg/kg by cell]) of the cells a licence cuts come from the recovered oxide (`recovered` [kg],
         first), then licensed primary (the oxide share `shares` of each cell), then the stockpile, which tops up
         the feed licensed primary did not bring (with the rest of its elements, which are not
         controlled, from primary); the rest of the feed arrives at the `free` share.
-        `to_magnets` is the share of the feed that ends in magnets."""
+        `to_magnets` is the share of the feed that ends in magnets. Where no licence cuts a cell's
+        Dy or Tb, the one share of every cell."""
         weights = room.reshape(-1, n_cells).sum(axis=1)  # the feed's composition, by destination slot
         requested = room.sum() / to_magnets if to_magnets > 0 else 0.0
-        self.released = np.zeros(len(ELEMENTS))
+        self.released = self.none_released
         self.covered = 0.0
         got = self.share(year, t, "oxide_metal", weights)
         licensed = requested * got
         missing = requested - licensed
-        self.feed_origins = licensed * self.origin_shares(self.arrived["oxide_metal"].sum(axis=1))
+        self.feed_origins = licensed * _origin_shares(self.arrived["oxide_metal"])
         if missing > 0:
             mix = weights @ self.composition / weights.sum() if weights.sum() > 0 else self.composition[-1]
             self.covered, self.released = self.stockpile.release(missing, mix, self._short_elements(t))
@@ -231,12 +233,12 @@ class PrimarySupply:
             c = self.china[year - self.first_year, FORMS.index("oxide_metal")]
             self.feed_origins = self.feed_origins + (self.covered * mix - self.released).sum() * np.array([c, 1.0 - c])
         if shares.min() >= 1.0 - 1e-12:  # no licence cuts any cell's Dy or Tb
-            return np.full(room.shape, free)
+            return free
         cut = (need > 0) & (shares < 1.0 - 1e-12)  # cells whose Dy or Tb a licence cuts
         heavy = np.where(cut, room * need, 0.0)  # kg of Dy + Tb those cells need
         total = heavy.sum()
         if total <= 0:
-            return np.full(room.shape, free)
+            return free
         from_primary = max(1.0 - recovered / total, 0.0)  # the part recovered oxide does not bring
         pool = min(recovered, total) + from_primary * (shares * heavy).sum() + self.released[HEAVY].sum()
         served = min(pool / total, 1.0)
@@ -248,6 +250,66 @@ class PrimarySupply:
             return ELEMENTS
         return tuple(dict.fromkeys(e for i, licence in enumerate(self.licences)
                                    if self._origin_share(i, "oxide_metal", t) < 1.0 for e in licence.elements))
+
+
+@njit(cache=True)
+def _origin_shares(kg: np.ndarray) -> np.ndarray:
+    """Shares of the origins in `kg` [origin, item] (China's alone when there is nothing)."""
+    by_origin = np.zeros(kg.shape[0])
+    for o in range(kg.shape[0]):
+        for j in range(kg.shape[1]):
+            by_origin[o] += kg[o, j]
+    total = by_origin.sum()
+    if total <= 0:
+        by_origin[:] = 0.0
+        by_origin[0] = 1.0
+        return by_origin
+    return by_origin / total
+
+
+@njit(cache=True)
+def _in_full(c: float, asked: np.ndarray) -> tuple[np.ndarray, float]:
+    """What arrives of `asked` [kg per item] when every item arrives in full, China's share `c` of
+    each ([origin, item]), and the kg asked of China."""
+    arrived = np.empty((2, asked.size))
+    total = 0.0
+    for j in range(asked.size):
+        arrived[0, j] = c * asked[j]
+        arrived[1, j] = (1.0 - c) * asked[j]
+        total += asked[j]
+    return arrived, c * total
+
+
+@njit(cache=True)
+def _by_origin(arrived: np.ndarray, lot: np.ndarray) -> np.ndarray:
+    """PrimarySupply.by_origin from what arrived [origin, item] of what was asked: `lot` [kg by
+    slot and element] by origin [origin, element], item by item when the items are its slots, at
+    the origins' shares of everything that arrived otherwise (China's alone when nothing did)."""
+    n_items, (n_slots, n_elements) = arrived.shape[1], lot.shape
+    out = np.zeros((2, n_elements))
+    total = np.zeros(n_elements)
+    for i in range(n_slots):
+        for e in range(n_elements):
+            total[e] += lot[i, e]
+    china, rest = 0.0, 0.0
+    for j in range(n_items):
+        china += arrived[0, j]
+        rest += arrived[1, j]
+    if china + rest <= 0:
+        out[0] = total
+        return out
+    if n_items == n_slots:
+        for i in range(n_slots):
+            whole = arrived[0, i] + arrived[1, i]
+            share = arrived[0, i] / whole if whole > 0 else 0.0
+            for e in range(n_elements):
+                out[0, e] += lot[i, e] * share
+    else:
+        for e in range(n_elements):
+            out[0, e] = total[e] * (china / (china + rest))
+    for e in range(n_elements):
+        out[1, e] = total[e] - out[0, e]
+    return out
 
 
 class Stockpile:
@@ -264,10 +326,14 @@ class Stockpile:
         self.held = np.zeros(len(ELEMENTS))
         self.n_slots = lots.n_slots(params)
 
+    def buys(self, t: float) -> bool:
+        """Whether the stockpile buys in the step from t (while supply is free)."""
+        return self.size_months > 0 and t >= self.fill_from - 1e-9
+
     def fill(self, t: float, demand: np.ndarray, step: float) -> np.ndarray:
         """Buy for the step from t [kg by element]: towards size_months of the step's demand
         `demand` [kg by element], at most 1/fill_months of that size a month."""
-        if self.size_months <= 0 or t < self.fill_from - 1e-9:
+        if not self.buys(t):
             return np.zeros(len(ELEMENTS))
         monthly = demand / (12.0 * step)
         target = np.where(self.holds, self.size_months * monthly, 0.0)

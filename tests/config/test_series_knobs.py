@@ -82,3 +82,23 @@ def test_plant_schedules_scale_is_an_ordinary_key_of_a_composed_run():
 
     for scaled, plant in zip(params.plants, default.plants):
         assert scaled.capacity.at(2040) == pytest.approx(2 * plant.capacity.at(2037))
+
+
+def test_setting_values_leaves_the_config_it_starts_from_as_it_was():
+    """with_values shares what it does not set with the base config (explorations set values on
+    one base thousands of times): the base must come out unchanged, and each result hold its own."""
+    import copy
+
+    from sim.config.compose import with_values
+    base = small_config(plants={"p": {"capacity": {2020: "0 t/yr", 2024: "400 t/yr"}}})
+    before = copy.deepcopy(base)
+    first = with_values(base, {"plants.p.capacity.scale": 2.0, "segments.a.collection_rate": 0.7,
+                               "plant_schedules.shift": 1})
+    second = with_values(base, {"plants.p.capacity.shift": -1, "segments.a.collection_rate": 0.2})
+    assert base == before
+    assert first["plants"]["p"]["capacity"] == {"anchors": {2020: "0 t/yr", 2024: "400 t/yr"}, "scale": 2.0}
+    assert second["plants"]["p"]["capacity"] == {"anchors": {2020: "0 t/yr", 2024: "400 t/yr"}, "shift": -1}
+    rates = first["segments"]["a"]["collection_rate"], second["segments"]["a"]["collection_rate"]
+    assert rates == (0.7, 0.2)
+    assert first["plant_schedules"] == {"shift": 1} and "plant_schedules" not in second
+    assert capacity(sim.parameters(first), 2031) == pytest.approx(2 * capacity(sim.parameters(base), 2030))

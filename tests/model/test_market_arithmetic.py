@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from random_lots import random_lot
 
 from sim.model.grades import TOLERANCE, caps, place
 from sim.model.lots import HEAVY
-from sim.model.market import _fill, _mass_and_heavy, _to_uses, make_up, make_up_mass
+from sim.model.market import (
+    _caps_of,
+    _delivered,
+    _fill,
+    _heavy_left,
+    _mass_and_heavy,
+    _primary_lots,
+    _to_order,
+    _to_uses,
+    make_up,
+    make_up_mass,
+)
 
 SEEDS = range(25)
-
-
-def random_lot(rng, n_origins: int, n_elements: int = 6) -> np.ndarray:
-    """Masses [origin, element] with some origins empty."""
-    return rng.uniform(0, 10, (n_origins, n_elements)) * (rng.random(n_origins) < 0.7)[:, None]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -106,3 +113,66 @@ def test_caps_are_the_most_every_order_of_placing_fits(seed):
             assert cap[upto].sum() == pytest.approx(servable)
     placed, _ = place(room, need, cap, share, np.ones(n_cells), np.zeros(n_cells, dtype=bool), "proportional")
     assert placed.sum(axis=1) == pytest.approx(cap, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_caps_of_ready_material_are_the_caps_of_its_magnets(seed):
+    """Caps in kg of ready material are the caps of the magnets it makes, divided by the magnets
+    per kg."""
+    rng = np.random.default_rng(seed)
+    n_cells, n_origins = 2 * int(rng.integers(1, 6)), int(rng.integers(1, 12))
+    room, need = rng.uniform(0, 50, n_cells), rng.choice([0.0, 0.01, 0.03, 0.06], n_cells)
+    ready, scale = random_lot(rng, n_origins), float(rng.uniform(0.5, 1.0))
+    magnets = ready * scale
+    mass = magnets.sum(axis=1)
+    heavy = np.divide(magnets[:, HEAVY].sum(axis=1), mass, out=np.zeros(n_origins), where=mass > 0)
+    assert _caps_of(room, need, ready, scale) == pytest.approx(caps(room, need, mass, heavy) / scale)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_deliveries_by_cell_and_slot_add_up_every_origin(seed):
+    rng = np.random.default_rng(seed)
+    n_origins, n_slots, n_cells = int(rng.integers(1, 12)), int(rng.integers(1, 12)), 2 * int(rng.integers(1, 6))
+    placed = [rng.uniform(0, 5, (n_origins, n_slots * n_cells)) * (rng.random((n_origins, n_slots * n_cells)) < 0.4)
+              for _ in range(3)]
+    region, imported, in_products = (rng.uniform(0, 9, n_slots * n_cells) for _ in range(3))
+    by_cell, by_slot, primary, delivered, imported_kg, products_kg = _delivered(*placed, region, imported,
+                                                                               in_products, n_cells)
+    recycled = sum(placed).sum(axis=0)
+    assert by_cell == pytest.approx(recycled)
+    assert by_slot == pytest.approx(recycled.reshape(n_slots, n_cells).sum(axis=1))
+    assert primary == pytest.approx(region + imported + in_products)
+    everything = recycled + region + imported + in_products
+    assert delivered == pytest.approx(everything.reshape(n_slots, n_cells).sum(axis=1))
+    assert (imported_kg, products_kg) == pytest.approx((imported.sum(), in_products.sum()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heavy_rare_earths_left_beyond_what_placed_magnets_need(seed):
+    rng = np.random.default_rng(seed)
+    n_origins, n_cells = int(rng.integers(1, 12)), int(rng.integers(2, 30))
+    separated = random_lot(rng, n_origins)
+    need = rng.choice([0.0, 0.01, 0.05, 0.5], n_cells)
+    placed = rng.uniform(0, 5, (n_origins, n_cells)) * (rng.random((n_origins, n_cells)) < 0.5)
+    expected = max(separated[:, HEAVY].sum() - placed.sum(axis=0) @ need, 0.0)
+    assert _heavy_left(separated, placed, need) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_magnets_made_to_order_and_the_primary_lots(seed):
+    """_to_order: kg per slot of the feed make_up gives; _primary_lots: kg per slot at each slot's
+    composition, the region-made lot added to all primary magnets."""
+    rng = np.random.default_rng(seed)
+    n_slots = int(rng.integers(1, 20))
+    composition = rng.uniform(0.05, 1, (n_slots, 6))
+    composition /= composition.sum(axis=1, keepdims=True)
+    recycled = random_lot(rng, n_slots)
+    kg, target = rng.uniform(0, 10, n_slots), recycled.sum(axis=1) + rng.uniform(0, 10, n_slots)
+    expected = kg[:, None] * make_up(target[:, None] * composition, recycled, composition)
+    assert _to_order(kg, target, recycled, composition) == pytest.approx(expected)
+    to_products, to_imports = rng.uniform(0, 5, n_slots), rng.uniform(0, 5, n_slots)
+    region_made = random_lot(rng, n_slots)
+    primary, imported, in_products = _primary_lots(to_products, to_imports, region_made, composition)
+    assert imported == pytest.approx(to_imports[:, None] * composition)
+    assert in_products == pytest.approx(to_products[:, None] * composition)
+    assert primary == pytest.approx((to_products + to_imports)[:, None] * composition + region_made)

@@ -8,7 +8,7 @@ coupled exploration (`world:`) runs each future as a coupled run of its override
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import yaml
 
 from ...analysis import workers as processes
 from ...analysis.kpis import meets
-from ...analysis.runner import run_kpis
+from ...analysis.runner import kpi_columns
 from ...analysis.world import run_world
 from ...config.compose import load_config, parameters, with_values
 from ...config.errors import ConfigError
@@ -100,15 +100,16 @@ def check_regions(exploration: Exploration, scenario: Coupled) -> None:
                               f"a KPI the bloc has ({', '.join(BLOC_METRICS)}), or a region's")
 
 
-def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcome]) -> dict:
-    """Each outcome of one run from its KPI table (means over replications in stochastic mode, NaN
-    left out), the target met in the target year and the binding constraint there."""
+def outcome_values(params: Params, kpis: pd.DataFrame | Mapping[str, np.ndarray], outcomes: Sequence[Outcome]) -> dict:
+    """Each outcome of one run from its KPI table or its columns (means over replications in
+    stochastic mode, NaN left out), the target met in the target year and the binding constraint
+    there."""
     target = params.target
-    row_year = kpis["year"].to_numpy() - params.start_year  # each KPI row's year, 0 for start_year
+    row_year = np.asarray(kpis["year"]) - params.start_year  # each KPI row's year, 0 for start_year
     n_years = params.end_year + 1 - params.start_year
 
     def by_year(kpi: str) -> np.ndarray:  # [year from start_year]
-        values = kpis[kpi].to_numpy(dtype=float)
+        values = np.asarray(kpis[kpi], dtype=float)
         known = ~np.isnan(values)
         counts = np.bincount(row_year[known], minlength=n_years)
         sums = np.bincount(row_year[known], weights=values[known], minlength=n_years)
@@ -117,7 +118,7 @@ def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcom
     row = {}
     for outcome in outcomes:
         kpi = target.metric if outcome.kpi == "target" else outcome.kpi
-        if kpi not in kpis.columns:
+        if kpi not in kpis:  # a table's columns, or a mapping's keys
             raise ValueError(f"outcomes.{outcome.name}.kpi = {outcome.kpi!r}: expected a KPI column of kpis.csv")
         first, last = outcome.years
         if first < params.start_year or last > params.end_year:
@@ -136,7 +137,7 @@ def outcome_values(params: Params, kpis: pd.DataFrame, outcomes: Sequence[Outcom
             row[outcome.name] = float(first + met[0]) if len(met) else np.nan
     in_year = row_year == target.year - params.start_year
     row["target_met"] = bool(meets(by_year(target.metric)[target.year - params.start_year], target.share))
-    row["binding_constraint"] = most_frequent(kpis["binding_constraint"].to_numpy()[in_year]) \
+    row["binding_constraint"] = most_frequent(np.asarray(kpis["binding_constraint"])[in_year]) \
         if "binding_constraint" in kpis else None  # the bloc has none
     return row
 
@@ -149,7 +150,7 @@ def evaluate(base: dict | Coupled, values: dict, outcomes: Sequence[Outcome]) ->
             row = coupled_values(base.with_values(values), outcomes)
         else:
             params = parameters(with_values(base, values))
-            row = outcome_values(params, run_kpis(params), outcomes)
+            row = outcome_values(params, kpi_columns(params), outcomes)
     except Exception as error:  # recorded per run, so one bad future does not stop the exploration
         return {**{o.name: np.nan for o in outcomes}, "target_met": None, "binding_constraint": None,
                 "status": "failed", "error": describe(error)}
