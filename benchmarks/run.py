@@ -46,8 +46,7 @@ def eol_engine(params) -> np.ndarray:
     def stepping():
         for k in range(n_steps):
             units = units_per_year[k // spy] / spy
-            in_use.place(k, units, units[:, None] * magnets)
-            arising[k], content = in_use.depart(k)
+            arising[k], content = in_use.turn(k, units, units[:, None] * magnets)
             end_of_life.discard(k, arising[k], content)
             yield env.timeout(1.0 / spy)
 

@@ -29,16 +29,9 @@ class InUse:
                                    1.0 / params.steps_per_year, n_steps, rng, n_elements=lots.N_ELEMENTS)
         self.rows = np.arange(len(params.segments))  # every segment has cohorts
 
-    def place(self, k: int, units: np.ndarray, content: np.ndarray) -> None:
-        """Units placed in step k per segment, with their magnets [kg by segment and element]."""
-        self.cohorts.place(k, units, content)
-
-    def depart(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Units reaching end of use in step k per segment, and their magnets [kg by segment and element]."""
-        return self.cohorts.depart_with_content(k)
-
     def turn(self, k: int, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """place, then depart, in one pass: what reaches end of use in step k."""
+        """Units placed in step k per segment, with their magnets [kg by segment and element]; returns
+        the units reaching end of use in step k and their magnets."""
         return self.cohorts.turn(k, units, content, self.rows)
 
     def settle(self, units: np.ndarray, content: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -202,8 +202,8 @@ class Simulation:
         ledger, kg = self.ledger, self.kg_per_unit
         if year < self.params.start_year:  # history: the installed base only
             units, placed = self.market.observed(year)
-            self.in_use.place(k, units, placed[: lots.ALL])  # the `all` slot goes to other uses
-            self.end_of_life.discard(k, *self.in_use.depart(k))  # discards then left the system
+            # the `all` slot goes to other uses; discards then left the system
+            self.end_of_life.discard(k, *self.in_use.turn(k, units, placed[: lots.ALL]))
             return
         delivery = self.market.deliver(year, t, self.magnet_making, self.bonded_making)
         placed = delivery.primary + delivery.post_consumer + delivery.pre_consumer
