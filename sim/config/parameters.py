@@ -337,7 +337,7 @@ def validate(config: Mapping) -> Params:
     )
 
 
-#: most vessels a plant gets without naming them (each vessel is a process of the simulation)
+#: most vessels a plant gets without naming them (each vessel's campaigns are events of the simulation)
 DERIVED_VESSELS = 1000
 
 

@@ -6,6 +6,7 @@ summary and the README's node list read the graph instead of naming nodes themse
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -251,7 +252,12 @@ class FlowGraph:
 
 def flow_graph(params) -> FlowGraph:
     """The flow graph of a scenario (validated parameters)."""
-    return FlowGraph((plant.name, plant.route) for plant in params.plants)
+    return _graph_of(tuple((plant.name, plant.route) for plant in params.plants))
+
+
+@functools.lru_cache(maxsize=64)  # the futures of an exploration share their plants; a graph never changes
+def _graph_of(plants: tuple[tuple[str, str], ...]) -> FlowGraph:
+    return FlowGraph(plants)
 
 
 def plant_node(plant) -> str:

@@ -35,7 +35,7 @@ class Buffer:
 
     def release(self, t: float) -> None:
         while self.waiting and self.waiting[0][0] <= t + 1e-9:
-            self.ready = self.ready + self.waiting.pop(0)[1]
+            self.ready += self.waiting.pop(0)[1]  # in place: `ready` is the buffer's own array
 
     def take(self, kg: float, cap: np.ndarray | None = None) -> np.ndarray:
         """Up to `kg` of the ready lots, every origin and element pro rata, and at most `cap`

@@ -1,4 +1,5 @@
-"""The ledger: every transfer of material goes through move(); flows are summed per year.
+"""The ledger: every transfer of material goes through move() (or, for the flows compiled code
+records, the same sums by add_lot and its kin); flows are summed per year.
 
 Lots are masses by slot and element (sim/model/lots.py), so every flow is recorded by element too.
 A flow the graph does not declare is refused.
@@ -6,7 +7,10 @@ A flow the graph does not declare is refused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numba import njit
 
 from .graph import FlowGraph
 from .lots import ALL, N_ELEMENTS
@@ -25,50 +29,107 @@ class Ledger:
         self.n_years = n_years
         self.n_slots = n_slots
         self.flows: dict[tuple[str, str, str], np.ndarray] = {}
-        # the same sums as a view of each year [slot, element]: adding a lot in place to a view held
-        # ready costs half of indexing the year and assigning it back (about 40 moves a step)
-        self._by_year: dict[tuple[str, str, str], list[np.ndarray]] = {}
+        # the same sums as views of each year held ready, of the whole lot, of the segments' slots
+        # and of the `all` slot: adding in place to a view held ready costs half of indexing the
+        # year and a third of indexing its slots too (about 40 moves a step)
+        self._views: dict[tuple[str, str, str], tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {}
+        self._bound: dict[tuple[str, str, str], np.ndarray] = {}  # sums of flows compiled code adds to
 
-    def _new(self, key: tuple[str, str, str]) -> list[np.ndarray]:
-        """The sums by year of a flow seen for the first time, which the graph must declare."""
-        self.graph.require(key[0], key[1])
-        sums = self.flows[key] = np.zeros((self.n_years, self.n_slots, N_ELEMENTS))
-        by_year = self._by_year[key] = list(sums)
-        return by_year
+    def _year_views(self, key: tuple[str, str, str]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """A flow's sums by year as views (whole lot, segments, `all` slot); a flow seen for the
+        first time must be declared by the graph."""
+        views = self._views.get(key)
+        if views is None:
+            self.graph.require(key[0], key[1])
+            sums = self._bound.get(key)
+            if sums is None:
+                sums = np.zeros((self.n_years, self.n_slots, N_ELEMENTS))
+            self.flows[key] = sums
+            views = self._views[key] = (list(sums), list(sums[:, :ALL]), list(sums[:, ALL]))
+        return views
 
-    def _sums(self, year: int, key: tuple[str, str, str]) -> np.ndarray | None:
-        """A flow's sums of calendar `year` [slot, element], a view to add to in place; None before
-        start_year (placement history before the study period is not part of the results)."""
-        index = year - self.start_year
-        if index < 0:
-            return None
-        by_year = self._by_year.get(key)
-        if by_year is None:
-            by_year = self._new(key)
-        return by_year[index]
+    def bind(self, keys: Sequence[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Sums [flow, year, slot, element] of the flows `keys`, for compiled code to record a
+        step's many moves in one call (add_lot, add_segments and add_mass, as move, move_segments
+        and move_mass), and whether each flow has seen a move [flow]; adopt() then makes the flows
+        seen part of `flows`. The graph must declare them all."""
+        for src, dst, _ in keys:
+            self.graph.require(src, dst)
+        block = np.zeros((len(keys), self.n_years, self.n_slots, N_ELEMENTS))
+        for i, key in enumerate(keys):
+            self._bound[key] = block[i]
+        return block, np.zeros(len(keys), dtype=np.bool_)
+
+    def adopt(self, keys: Sequence[tuple[str, str, str]], seen: np.ndarray) -> None:
+        """The bound flows `keys` that have seen a move join `flows`, in the order of `keys`: compiled
+        code makes its moves in that order, so `flows` keeps the order in which flows first moved."""
+        for key, moved in zip(keys, seen):
+            if moved:
+                self._year_views(key)
 
     def move(self, year: int, src: str, dst: str, lot: np.ndarray, origin: str = "recycled") -> None:
         """Record a transfer of `lot` [kg per slot and element] in calendar `year` (ignored before
-        start_year)."""
-        sums = self._sums(year, (src, dst, origin))
-        if sums is not None:
-            sums += lot
+        start_year: placement history before the study period is not part of the results)."""
+        index = year - self.start_year
+        if index >= 0:
+            self._year_views((src, dst, origin))[0][index] += lot
 
     def move_segments(self, year: int, src: str, dst: str, per_segment: np.ndarray, origin: str = "recycled") -> None:
         """Record a transfer of material from the segments' products [kg by segment and element]:
         a lot with the `all` slot empty, added without building it."""
-        sums = self._sums(year, (src, dst, origin))
-        if sums is not None:
-            sums[:ALL] += per_segment
+        index = year - self.start_year
+        if index >= 0:
+            self._year_views((src, dst, origin))[1][index] += per_segment
 
     def move_mass(self, year: int, src: str, dst: str, elements: np.ndarray, origin: str) -> None:
         """Record a transfer of material not tied to a segment (the `all` slot) [kg by element]."""
-        if not np.count_nonzero(elements):  # count_nonzero: a third of any()'s cost
-            return
-        sums = self._sums(year, (src, dst, origin))
-        if sums is not None:
-            sums[ALL] += elements
+        index = year - self.start_year
+        if index >= 0 and np.count_nonzero(elements):  # count_nonzero: a third of any()'s cost
+            self._year_views((src, dst, origin))[2][index] += elements
 
     def mass_flows(self) -> dict[tuple[str, str, str], np.ndarray]:
         """The flows by slot [year, slot] (summed over elements)."""
         return {key: sums.sum(axis=2) for key, sums in self.flows.items()}
+
+
+# Moves into bound sums (Ledger.bind) from compiled code; each returns whether the flow is seen
+# for the first time. `row` is the year's index from start_year.
+
+@njit(cache=True)
+def add_lot(block: np.ndarray, seen: np.ndarray, flow: int, row: int, lot: np.ndarray) -> bool:
+    """Ledger.move: `lot` [kg by slot and element]."""
+    sums = block[flow, row]
+    for s in range(lot.shape[0]):
+        for e in range(lot.shape[1]):
+            sums[s, e] += lot[s, e]
+    new = not seen[flow]
+    seen[flow] = True
+    return new
+
+
+@njit(cache=True)
+def add_segments(block: np.ndarray, seen: np.ndarray, flow: int, row: int, per_segment: np.ndarray) -> bool:
+    """Ledger.move_segments: `per_segment` [kg by segment and element]."""
+    sums = block[flow, row]
+    for s in range(per_segment.shape[0]):
+        for e in range(per_segment.shape[1]):
+            sums[s, e] += per_segment[s, e]
+    new = not seen[flow]
+    seen[flow] = True
+    return new
+
+
+@njit(cache=True)
+def add_mass(block: np.ndarray, seen: np.ndarray, flow: int, row: int, elements: np.ndarray) -> bool:
+    """Ledger.move_mass: `elements` [kg by element] into the `all` slot, if any is not 0."""
+    for e in range(elements.size):
+        if elements[e] != 0.0:
+            break
+    else:
+        return False
+    sums = block[flow, row]
+    for e in range(elements.size):
+        sums[sums.shape[0] - 1, e] += elements[e]
+    new = not seen[flow]
+    seen[flow] = True
+    return new

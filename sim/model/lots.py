@@ -113,7 +113,21 @@ class SegmentContent:
 
     def remove(self, kg: np.ndarray) -> np.ndarray:
         """Take `kg` per segment; return its element masses [segment, element]."""
-        held = self.held.sum(axis=1)
-        part = self.held * np.minimum(share_of(kg, held), 1.0)[:, None]
-        self.held -= part
-        return part
+        return _remove(self.held, kg)
+
+
+@njit(cache=True)
+def _remove(held: np.ndarray, kg: np.ndarray) -> np.ndarray:
+    """SegmentContent.remove in one pass: each segment's share kg / its mass (at most all of it,
+    none of an empty segment) taken out of `held` [segment, element] in place and returned."""
+    part = np.zeros(held.shape)
+    for s in range(held.shape[0]):
+        mass = 0.0
+        for e in range(held.shape[1]):
+            mass += held[s, e]
+        if mass > 0:
+            share = min(kg[s] / mass, 1.0)
+            for e in range(held.shape[1]):
+                part[s, e] = held[s, e] * share
+                held[s, e] -= part[s, e]
+    return part

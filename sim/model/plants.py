@@ -3,17 +3,19 @@ long-loop plants that separate the rare earths of scrap."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..config.parameters import Params, Plant
 from ..config.series import by_year
 from ..config.values import ELEMENTS
 from . import lots
 from .graph import PROCESS_LOSS, SCRAP_STORE, plant_node
-from .ledger import Ledger
+from .ledger import Ledger, add_lot
 from .scrap_store import ScrapStore
 
 #: the elements a long-loop plant separates
@@ -68,7 +70,10 @@ class HpmsPlant:
         self.env, self.ledger, self.store, self.powder_to = env, ledger, store, powder_to
         self.rng = rng
         self.trace = trace
-        self.first_year = params.history_start
+        self.first_year, self.start_year = params.history_start, params.start_year
+        # a campaign's powder and process loss, recorded in one compiled call (_campaign_output)
+        self.output_flows = ((self.name, powder_to.name, "recycled"), (self.name, PROCESS_LOSS, "recycled"))
+        self.output_sums, self.output_seen = ledger.bind(self.output_flows)
         # the feed a year may take: the schedule, capped by what the vessels process at mean
         # availability; it is the capacity reported, so utilisation never exceeds 1
         schedule = by_year([plant.capacity], params.history_start, params.end_year)[:, 0]
@@ -80,18 +85,30 @@ class HpmsPlant:
         self.held: dict[int, np.ndarray] = {}  # the feed inside each running vessel
         self.max_batches = max(1, int(plant.campaign_length / plant.cycle_time + 1e-9))
         self.cycle = plant.cycle_time / plant.mean_availability  # mean time per batch [yr]
-        self.refilled = env.event()
+        # the store's deposit count when a vessel last found no batch to start: until the next
+        # refill or deposit neither allowance nor feed grows, so the other idle vessels need not ask
+        self.dry_at: int | None = None
         self.idle = plant.vessels  # vessels not running a campaign
-        for vessel in range(plant.vessels):
-            env.process(self._vessel(vessel))
+        self.waiting: list[int] = []  # idle vessels waiting for the next refill, in the order they began to wait
+        # vessels are driven by the callbacks of events (SimPy calls them in order, as it resumes the
+        # processes waiting for an event) rather than a process each: a process waiting for the next
+        # step costs a resumption every step
+        opening = self._opening()
+        if opening is not None:  # a plant that never has capacity runs no vessel
+            for vessel in range(plant.vessels):
+                env.timeout(max(opening - env.now, 0.0)).callbacks.append(functools.partial(self._try, vessel))
 
     def refill(self, year: int) -> None:
         """Start of a step: the capacity allows capacity x step of feed, plus at most a batch left
-        from earlier steps of the same year: a year's feed never exceeds its capacity."""
+        from earlier steps of the same year: a year's feed never exceeds its capacity. The vessels
+        waiting try again once the step's other work is done (an event of this time)."""
         left = min(self.allowance, self.plant.batch_size) if year == self.year else 0.0
         self.year = year
         self.allowance = left + self.capacity[year - self.first_year] * self.step
-        refilled, self.refilled = self.refilled, self.env.event()
+        self.dry_at = None
+        waiting, self.waiting = self.waiting, []  # vessels going idle from now wait for the next refill
+        refilled = self.env.event()
+        refilled.callbacks.append(functools.partial(self._wake, waiting))
         refilled.succeed()
 
     def reserve(self, year: int) -> float:
@@ -144,35 +161,41 @@ class HpmsPlant:
     def _yield(self) -> float:
         return sample_yield(self.plant.process_yield, self.plant.yield_sd, self.rng)
 
-    def _vessel(self, vessel: int):
-        size = self.plant.batch_size
-        opening = self._opening()
-        if opening is None:
-            return  # the plant never has capacity
-        yield self.env.timeout(max(opening - self.env.now, 0.0))
-        while True:
-            batches = self._batches_ready()
-            if batches == 0:
-                # new feed and allowance both come with the next step; plants are refilled in the
-                # order they are listed, so when scrap is short they take it in that order
-                yield self.refilled
-                continue
-            start = self.env.now
-            self.idle -= 1
-            feed = self.store.take(self.plant.accepts, batches * size)
-            self.allowance -= batches * size
-            self.held[vessel] = feed
-            self.ledger.move(year_of(start), SCRAP_STORE, self.name, feed)
-            yield self.env.timeout(self._duration(batches))
-            powder = feed * self._yield()
-            del self.held[vessel]
-            year = year_of(self.env.now)
-            self.ledger.move(year, self.name, self.powder_to.name, powder)
-            self.ledger.move(year, self.name, PROCESS_LOSS, feed - powder)
-            self.powder_to.powder.add(powder, self.env.now)
-            self.idle += 1
-            if self.trace is not None:
-                self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
+    def _wake(self, vessels: list[int], _event) -> None:
+        for vessel in vessels:
+            self._try(vessel)
+
+    def _try(self, vessel: int, _event=None) -> None:
+        """An idle vessel starts a campaign if feed and allowance permit; otherwise it waits for
+        the next refill: new feed and allowance both come with the next step, and plants are
+        refilled in the order they are listed, so when scrap is short they take it in that order."""
+        batches = 0 if self.dry_at == self.store.deposits else self._batches_ready()
+        if batches == 0:
+            self.dry_at = self.store.deposits
+            self.waiting.append(vessel)
+            return
+        start = self.env.now
+        self.idle -= 1
+        kg = batches * self.plant.batch_size
+        feed = self.store.take(self.plant.accepts, kg)
+        self.allowance -= kg
+        self.held[vessel] = feed
+        self.ledger.move(year_of(start), SCRAP_STORE, self.name, feed)
+        done = self.env.timeout(self._duration(batches))
+        done.callbacks.append(functools.partial(self._end, vessel, start, batches))
+
+    def _end(self, vessel: int, start: float, batches: int, _event) -> None:
+        """A vessel's campaign ends: its powder goes on, and the vessel is idle again."""
+        feed = self.held.pop(vessel)
+        powder, new = _campaign_output(self.output_sums, self.output_seen, year_of(self.env.now) - self.start_year,
+                                       feed, self._yield())
+        if new:
+            self.ledger.adopt(self.output_flows, self.output_seen)
+        self.powder_to.powder.add(powder, self.env.now)
+        self.idle += 1
+        if self.trace is not None:
+            self.trace.append(Campaign(self.plant.name, vessel, start, self.env.now, batches))
+        self._try(vessel)
 
     def stock(self) -> np.ndarray:
         return lots.mass(sum(self.held.values(), self.empty))
@@ -183,6 +206,20 @@ class HpmsPlant:
     def available_capacity(self, year: int) -> float:
         """Feed the plant could take in `year` [kg]: the schedule, capped by its vessels."""
         return self.capacity[year - self.first_year]
+
+
+@njit(cache=True)
+def _campaign_output(sums: np.ndarray, seen: np.ndarray, row: int, feed: np.ndarray,
+                     process_yield: float) -> tuple[np.ndarray, bool]:
+    """The powder [kg by origin slot and element] a campaign's `feed` gives at `process_yield`, and
+    the moves of it and of the rest (process loss) into the plant's bound sums (Ledger.bind) of year
+    `row` (none before start_year): (powder, whether a flow moved for the first time)."""
+    powder = feed * process_yield
+    new = False
+    if row >= 0:
+        new |= add_lot(sums, seen, 0, row, powder)
+        new |= add_lot(sums, seen, 1, row, feed - powder)
+    return powder, new
 
 
 class LongLoopPlant:

@@ -3,7 +3,7 @@
 A clock process steps through the periods and moves each period's material through the stages in
 flow order (magnet making and market, in use, end of life, collection, dismantling, scrap store,
 plants, metal and alloy making);
-HPMS vessels are processes of their own that run batches in continuous time. Before start_year
+HPMS vessels run batches in continuous time, each campaign an event of its own. Before start_year
 only the installed base runs, so that it starts with the age structure of its history.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from numba import njit
 from threadpoolctl import ThreadpoolController
 
 from ..config.parameters import Params
@@ -48,7 +49,7 @@ from .graph import (
 )
 from .industry import BondedMaking, MagnetMaking, MetalAlloyMaking
 from .installed_base import EndOfLife, InUse
-from .ledger import Ledger
+from .ledger import Ledger, add_lot, add_mass, add_segments
 from .market import Market
 from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant
 from .random_streams import stream
@@ -61,6 +62,39 @@ REPORTED_ELEMENTS = RARE_EARTHS
 #: longest history (steps) computed at once in expected mode: its cost grows with the square of
 #: the steps (about 5 ms for 30 years of monthly steps), so daily histories go step by step
 HISTORY_AT_ONCE_STEPS = 1200
+#: the flows of a step's supply and deliveries (Simulation._record_supply), in the order of their
+#: moves: primary supply from each origin into the form it arrives in and the stockpile's
+#: purchases, the primary and stockpiled feed of magnet making, region-made and bonded magnets and
+#: their losses, imports, and the market's deliveries to the segments and other uses by origin
+SUPPLY_FLOWS = (
+    *((ORIGIN_NODES[origin], node, "primary") for node in (PRIMARY_SUPPLY, MAGNET_IMPORTS, PRODUCT_IMPORTS, STOCKPILE)
+      for origin in ORIGINS),
+    (PRIMARY_SUPPLY, MAGNET_MAKING, "primary"),
+    (STOCKPILE, MAGNET_MAKING, "primary"),
+    (MAGNET_MAKING, MARKET, "recycled"),
+    (MAGNET_MAKING, MARKET, "primary"),
+    (MAGNET_MAKING, PROCESS_LOSS, "recycled"),
+    (BONDED_MAKING, MARKET, "recycled"),
+    (BONDED_MAKING, PROCESS_LOSS, "recycled"),
+    (MAGNET_IMPORTS, MARKET, "primary"),
+    (PRODUCT_IMPORTS, MARKET, "primary"),
+    *(flow for origin in ("primary", "post_consumer", "pre_consumer")
+      for flow in ((MARKET, IN_USE, origin), (MARKET, OTHER_USES, origin))),
+)
+#: the flows of a step's end-of-life chain into the scrap store (Simulation._step), in the order of
+#: their moves: units reaching end of use, discarded, left uncollected or collected, lost in
+#: shredding, and the scrap the store receives (liberated magnets, swarf, imports) and exports
+CHAIN_FLOWS = (
+    (IN_USE, END_OF_LIFE, "recycled"),
+    (END_OF_LIFE, COLLECTION, "recycled"),
+    (COLLECTION, UNCOLLECTED, "recycled"),
+    (COLLECTION, DISMANTLING, "recycled"),
+    (DISMANTLING, SHREDDER_LOSS, "recycled"),
+    (DISMANTLING, SCRAP_STORE, "recycled"),
+    (SCRAP_STORE, SCRAP_EXPORT, "recycled"),
+    (MAGNET_MAKING, SCRAP_STORE, "recycled"),
+    (SCRAP_IMPORT, SCRAP_STORE, "pre_consumer"),
+)
 #: the BLAS libraries numpy loaded, found once per process (finding them takes about 1.5 ms)
 _blas = functools.cache(ThreadpoolController)
 
@@ -110,6 +144,9 @@ class Simulation:
         self.env = simpy.Environment(initial_time=params.history_start)
         self.graph = flow_graph(params)
         self.ledger = Ledger(self.graph, params.start_year, self.n_years, n_slots)
+        # about 35 moves a step, recorded in two compiled calls
+        self.supply_sums, self.supply_seen = self.ledger.bind(SUPPLY_FLOWS)
+        self.chain_sums, self.chain_seen = self.ledger.bind(CHAIN_FLOWS)
         self.trace: list[Campaign] | None = [] if trace else None
         self.supply = PrimarySupply(params)
         self.market = Market(params, whole_units=stochastic, supply=self.supply)
@@ -210,27 +247,22 @@ class Simulation:
         departed, departed_lot = self.in_use.turn(k, delivery.units, placed[: lots.ALL])
         discarded, discarded_lot = self.end_of_life.discard(k, departed, departed_lot)
         self._record_supply(year, delivery)
-        ledger.move_segments(year, IN_USE, END_OF_LIFE, departed_lot)
-        ledger.move_segments(year, END_OF_LIFE, COLLECTION, discarded_lot)
 
         collected = self.collection.collect(year, discarded)
         collected_lot, uncollected_lot = lots.split_lot(discarded_lot, collected, discarded)
-        ledger.move_segments(year, COLLECTION, UNCOLLECTED, uncollected_lot)
-        ledger.move_segments(year, COLLECTION, DISMANTLING, collected_lot)
         self.dismantling.content.add(collected_lot)
         dismantled, liberated = self.dismantling.dismantle(year, collected)
         dismantled_lot = self.dismantling.content.remove(dismantled * kg)
         liberated_lot, lost_lot = lots.split_lot(dismantled_lot, liberated, dismantled)
-        ledger.move_segments(year, DISMANTLING, SHREDDER_LOSS, lost_lot)
         scrap = lots.from_segments(liberated_lot)  # from here on, slots are origins
-        ledger.move(year, DISMANTLING, SCRAP_STORE, scrap)
-        self._deposit(year, scrap)
         swarf = delivery.made.swarf  # swarf of primary feed in `all`
-        ledger.move(year, MAGNET_MAKING, SCRAP_STORE, swarf)
-        self._deposit(year, swarf)
         imported = self.imported[year - self.params.history_start] * self.generic
-        ledger.move_mass(year, SCRAP_IMPORT, SCRAP_STORE, imported, "pre_consumer")
-        self._deposit(year, lots.in_all(imported, scrap))
+        store = self.store
+        if _chain_flows(self.chain_sums, self.chain_seen, year - self.params.start_year, departed_lot, discarded_lot,
+                        uncollected_lot, collected_lot, lost_lot, scrap, swarf, imported,
+                        store.deposit(year, scrap), store.deposit(year, swarf),
+                        store.deposit(year, lots.in_all(imported, scrap))):
+            ledger.adopt(CHAIN_FLOWS, self.chain_seen)
 
         for plant in self.hpms:  # after all deposits: plants take feed in the order listed
             plant.refill(year)
@@ -254,8 +286,8 @@ class Simulation:
                 ledger.move(year, node.name, RECYCLED_EXPORT, node.unabsorbed())
 
     def _record_supply(self, year: int, delivery) -> None:
-        """Where the step's magnets came from, where they went, and their elements."""
-        ledger, made, row = self.ledger, delivery.made, year - self.params.start_year
+        """Where the step's magnets came from, where they went, and their elements (SUPPLY_FLOWS)."""
+        supply, made, row = self.supply, delivery.made, year - self.params.start_year
         self.metrics["demand"][row] += delivery.demand
         self.metrics["shortage"][row] += delivery.shortage
         self.metrics["heavy_shortage"][row] += delivery.heavy_shortage
@@ -263,51 +295,100 @@ class Simulation:
             self.metrics["element_shortage"][row] += delivery.heavy_shortage
         self.metrics["in_house_swarf"][row] += made.in_house_swarf
         self.metrics["demand_elements"][row] += delivery.demand_elements
-        self._record_origins(year, delivery)
         self.metrics["demand_by_grade"][row] += delivery.demand_by_grade
         self.metrics["delivered_by_grade"][row] += delivery.delivered_by_grade
-        ledger.move(year, MAGNET_MAKING, MARKET, made.recycled)
-        ledger.move_mass(year, MAGNET_MAKING, MARKET, made.primary_part(made.primary), "primary")
-        ledger.move(year, MAGNET_MAKING, PROCESS_LOSS, made.loss)
-        ledger.move(year, BONDED_MAKING, MARKET, delivery.bonded)
-        ledger.move(year, BONDED_MAKING, PROCESS_LOSS, delivery.bonded_loss)
-        ledger.move_mass(year, MAGNET_IMPORTS, MARKET, delivery.imported_magnets.sum(axis=0), "primary")
-        ledger.move_mass(year, PRODUCT_IMPORTS, MARKET, delivery.imported_products.sum(axis=0), "primary")
-        for origin in ("primary", "post_consumer", "pre_consumer"):
-            lot = getattr(delivery, origin)  # slots are destinations: segments, then other uses
-            ledger.move_segments(year, MARKET, IN_USE, lot[: lots.ALL], origin)
-            ledger.move_mass(year, MARKET, OTHER_USES, lot[lots.ALL], origin)
-
-    def _record_origins(self, year: int, delivery) -> None:
-        """Primary supply from each origin into the form it arrives in [kg by element], the
-        stockpile's purchases and releases; every entry node passes on what it receives."""
-        ledger, supply, made, row = self.ledger, self.supply, delivery.made, year - self.params.start_year
-        feed = made.primary_part(made.primary_feed)
         # the stockpile gives at most the feed's own Dy and Tb (its composition is set by the
         # market after making); what the feed did not take stays in the stockpile
+        feed = made.primary_part(made.primary_feed)
         released, from_primary = supply.none_released, feed
         if supply.covered > 0:
             released = np.minimum(supply.released, feed)
             supply.stockpile.held += supply.released - released
             from_primary = feed - released
-        arrivals = {
-            PRIMARY_SUPPLY: supply.origin_shares(supply.feed_origins)[:, None] * from_primary,
-            MAGNET_IMPORTS: supply.by_origin("magnets", delivery.imported_magnets),
-            PRODUCT_IMPORTS: supply.by_origin("magnets_in_products", delivery.imported_products),
-            STOCKPILE: supply.bought,
-        }
-        for node, by_origin in arrivals.items():  # [origin, element]
-            for i, origin in enumerate(ORIGINS):
-                ledger.move_mass(year, ORIGIN_NODES[origin], node, by_origin[i], "primary")
-        ledger.move_mass(year, PRIMARY_SUPPLY, MAGNET_MAKING, from_primary, "primary")
-        ledger.move_mass(year, STOCKPILE, MAGNET_MAKING, released, "primary")
+        # every entry node passes on what it receives, by origin [origin, element]
+        if _supply_flows(self.supply_sums, self.supply_seen, row, supply.origin_shares(supply.feed_origins),
+                         from_primary, supply.by_origin("magnets", delivery.imported_magnets),
+                         supply.by_origin("magnets_in_products", delivery.imported_products), supply.bought,
+                         released, made.recycled_whole, made.recycled_ree, made.primary, made.composition,
+                         made.recycled_loss, made.primary_loss, delivery.bonded, delivery.bonded_loss,
+                         delivery.imported_magnets, delivery.imported_products, delivery.primary,
+                         delivery.post_consumer, delivery.pre_consumer):
+            self.ledger.adopt(SUPPLY_FLOWS, self.supply_seen)
         held = supply.stockpile.element_stock()
         for element in lots.HEAVY_RARE_EARTHS:
             self.metrics[f"stockpile:{element}"][row] = held[ELEMENTS.index(element)]
 
-    def _deposit(self, year: int, lot: np.ndarray) -> None:
-        exported = self.store.deposit(year, lot)
-        self.ledger.move(year, SCRAP_STORE, SCRAP_EXPORT, exported)
+
+@njit(cache=True)
+def _supply_flows(sums, seen, row, feed_shares, from_primary, imported_by_origin, products_by_origin, bought, released,
+                  recycled_whole, recycled_ree, primary, composition, recycled_loss, primary_loss, bonded, bonded_loss,
+                  imported_magnets, imported_products, to_uses_primary, to_uses_post, to_uses_pre) -> bool:
+    """The moves of SUPPLY_FLOWS into their bound sums (Ledger.bind) for year `row`: what primary
+    supply's origins deliver [origin, element] (the feed of magnet making at the origins' shares
+    `feed_shares`, imported magnets and products, the stockpile's purchases), magnet making's feed
+    from primary and the stockpile [kg by element], the magnets made (recycled lots of HPMS powder
+    and recycled alloy, `primary` kg of the primary feed's `composition`) and their loss, bonded
+    magnets and theirs, imports [kg by destination slot and element], and the lots delivered by
+    origin. Returns whether a flow moved for the first time."""
+    n_origins, last = feed_shares.size, recycled_whole.shape[0] - 1
+    new = False
+    for o in range(n_origins):
+        new |= add_mass(sums, seen, o, row, feed_shares[o] * from_primary)
+        new |= add_mass(sums, seen, n_origins + o, row, imported_by_origin[o])
+        new |= add_mass(sums, seen, 2 * n_origins + o, row, products_by_origin[o])
+        new |= add_mass(sums, seen, 3 * n_origins + o, row, bought[o])
+    flow = 4 * n_origins
+    new |= add_mass(sums, seen, flow, row, from_primary)
+    new |= add_mass(sums, seen, flow + 1, row, released)
+    new |= add_lot(sums, seen, flow + 2, row, recycled_whole + recycled_ree)
+    new |= add_mass(sums, seen, flow + 3, row, primary * composition)
+    loss = recycled_loss.copy()  # the primary feed's loss is in `all`
+    loss[last] += primary_loss * composition
+    new |= add_lot(sums, seen, flow + 4, row, loss)
+    new |= add_lot(sums, seen, flow + 5, row, bonded)
+    new |= add_lot(sums, seen, flow + 6, row, bonded_loss)
+    new |= add_mass(sums, seen, flow + 7, row, _column_sums(imported_magnets))
+    new |= add_mass(sums, seen, flow + 8, row, _column_sums(imported_products))
+    # slots are destinations: the segments, then other uses
+    new |= add_segments(sums, seen, flow + 9, row, to_uses_primary[:last])
+    new |= add_mass(sums, seen, flow + 10, row, to_uses_primary[last])
+    new |= add_segments(sums, seen, flow + 11, row, to_uses_post[:last])
+    new |= add_mass(sums, seen, flow + 12, row, to_uses_post[last])
+    new |= add_segments(sums, seen, flow + 13, row, to_uses_pre[:last])
+    new |= add_mass(sums, seen, flow + 14, row, to_uses_pre[last])
+    return new
+
+
+@njit(cache=True)
+def _chain_flows(sums, seen, row, departed, discarded, uncollected, collected, lost, scrap, swarf, imported,
+                 scrap_exported, swarf_exported, imported_exported) -> bool:
+    """The moves of CHAIN_FLOWS into their bound sums (Ledger.bind) for year `row`: the units'
+    magnets reaching end of use, discarded, left uncollected, collected and lost in shredding [kg by
+    segment and element]; the scrap, swarf [kg by origin slot and element] and imported scrap [kg
+    by element] the store received and the part of each it exported. Returns whether a flow moved
+    for the first time."""
+    new = add_segments(sums, seen, 0, row, departed)
+    new |= add_segments(sums, seen, 1, row, discarded)
+    new |= add_segments(sums, seen, 2, row, uncollected)
+    new |= add_segments(sums, seen, 3, row, collected)
+    new |= add_segments(sums, seen, 4, row, lost)
+    new |= add_lot(sums, seen, 5, row, scrap)
+    new |= add_lot(sums, seen, 6, row, scrap_exported)
+    new |= add_lot(sums, seen, 7, row, swarf)
+    new |= add_lot(sums, seen, 6, row, swarf_exported)
+    new |= add_mass(sums, seen, 8, row, imported)
+    new |= add_lot(sums, seen, 6, row, imported_exported)
+    return new
+
+
+@njit(cache=True)
+def _column_sums(lot: np.ndarray) -> np.ndarray:
+    """A lot [kg by slot and element] summed over its slots, slot after slot."""
+    out = np.zeros(lot.shape[1])
+    for s in range(lot.shape[0]):
+        for e in range(lot.shape[1]):
+            out[e] += lot[s, e]
+    return out
 
 
 def simulate(params: Params, replication: int = 0, trace: bool = False) -> Record:

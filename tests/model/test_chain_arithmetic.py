@@ -10,7 +10,8 @@ from random_lots import random_lot
 from sim.model.cohorts import _leave_expected, _turn
 from sim.model.industry import _capped_shares, _split_feed, _take_capped
 from sim.model.lots import split_lot
-from sim.model.scrap_store import _deposit
+from sim.model.plants import _campaign_output
+from sim.model.scrap_store import _deposit, _take_share
 from sim.model.supply import _by_origin, _in_full, _origin_shares
 
 SEEDS = range(20)
@@ -133,10 +134,38 @@ def test_a_deposit_exports_its_share_and_splits_the_rest_by_grade(seed):
     lot, share, short_share = random_lot(rng, n_slots), float(rng.uniform()), rng.uniform(0, 1, n_slots)
     short, long_only = random_lot(rng, n_slots), random_lot(rng, n_slots)
     before_short, before_long = short.copy(), long_only.copy()
-    exported = _deposit(short, long_only, lot, share, short_share)
+    exported, short_kg, long_only_kg = _deposit(short, long_only, lot, share, short_share)
+    expected_short = before_short + lot * (1 - share) * short_share[:, None]
+    expected_long = before_long + lot * (1 - share) * (1 - short_share[:, None])
     assert exported == pytest.approx(lot * share)
-    assert short == pytest.approx(before_short + lot * (1 - share) * short_share[:, None])
-    assert long_only == pytest.approx(before_long + lot * (1 - share) * (1 - short_share[:, None]))
+    assert short == pytest.approx(expected_short)
+    assert long_only == pytest.approx(expected_long)
+    # the pools' masses after the deposit, which the store keeps instead of summing them again
+    assert (short_kg, long_only_kg) == pytest.approx((expected_short.sum(), expected_long.sum()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_take_from_a_pool_takes_its_share_of_every_origin_and_element(seed):
+    rng = np.random.default_rng(seed)
+    pool = random_lot(rng, int(rng.integers(1, 15)))
+    before, share = pool.copy(), float(rng.uniform())
+    part, left = _take_share(pool, share)
+    assert part == pytest.approx(before * share)
+    assert pool == pytest.approx(before * (1 - share))
+    assert left == pytest.approx(before.sum() * (1 - share))  # the mass the store keeps instead of summing
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_campaign_gives_its_yield_as_powder_and_the_rest_as_loss(seed):
+    rng = np.random.default_rng(seed)
+    feed, process_yield = random_lot(rng, int(rng.integers(1, 15))), float(rng.uniform(0.5, 1.0))
+    sums, seen = np.zeros((2, 3) + feed.shape), np.zeros(2, dtype=np.bool_)
+    powder, new = _campaign_output(sums, seen, 1, feed, process_yield)
+    assert new and seen.all() and powder == pytest.approx(feed * process_yield)
+    assert sums[0, 1] == pytest.approx(feed * process_yield) and sums[1, 1] == pytest.approx(feed * (1 - process_yield))
+    assert not sums[:, [0, 2]].any()
+    _, new = _campaign_output(sums, seen, -1, feed, process_yield)  # before start_year: nothing recorded
+    assert not new and sums[0, 1] == pytest.approx(feed * process_yield)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -53,6 +53,9 @@ def test_segment_content_mixes_by_hand():
     assert out[0, DY] == pytest.approx(0.15) and out[0].sum() == pytest.approx(5.0)
     assert content.held[0, DY] == pytest.approx(0.45) and content.held.sum() == pytest.approx(15.0)
     assert not out[1].any()
+    rest = content.remove(np.array([50.0, 1.0]))  # more than a segment holds takes all of it
+    assert rest[0].sum() == pytest.approx(15.0) and rest[0, DY] == pytest.approx(0.45)
+    assert not content.held.any() and not rest[1].any()
 
 
 def _market_with(recycled_feed: str):

@@ -9,7 +9,7 @@ import sim
 from sim.model import graph as g
 from sim.model import lots
 from sim.model.balance import MassBalanceError, check
-from sim.model.ledger import Ledger
+from sim.model.ledger import Ledger, add_lot, add_mass, add_segments
 from sim.model.simulation import Simulation
 
 PLANTS = [("alpha", "hpms"), ("beta", "hpms"), ("gamma", "long_loop")]
@@ -79,11 +79,54 @@ def test_ledger_sums_moves_by_year():
     np.testing.assert_array_equal(ledger.mass_flows()[("collection", "dismantling", "recycled")], expected.sum(axis=2))
 
 
+def test_bound_flows_sum_as_moves_do_and_join_in_the_order_they_first_moved():
+    """The same moves made by Ledger's methods and by the compiled adders into bound sums give the
+    same flows, listed in the order each flow first moved; a bound flow whose only moves were
+    empty material-only ones is not a flow, and binding an undeclared flow fails at once."""
+    keys = [("collection", "dismantling", "recycled"), ("scrap_import", "scrap_store", "pre_consumer"),
+            ("dismantling", "scrap_store", "recycled")]
+    lot = np.arange(4 * lots.N_ELEMENTS, dtype=float).reshape(4, lots.N_ELEMENTS)
+    plain, bound = (Ledger(g.FlowGraph(PLANTS), 2000, 3, 4) for _ in range(2))
+    plain.move(2000, "scrap_store", "hpms:alpha", lot)  # a flow that moves first, not bound
+    bound.move(2000, "scrap_store", "hpms:alpha", lot)
+    sums, seen = bound.bind(keys)
+    # compiled code moves bound flows in the order of their keys
+    plain.move_segments(2001, *keys[0][:2], lot[:-1])
+    plain.move_mass(2001, *keys[1][:2], np.zeros(lots.N_ELEMENTS), "pre_consumer")
+    plain.move(2001, *keys[2][:2], lot)
+    plain.move(2002, *keys[0][:2], lot)
+    assert add_segments(sums, seen, 0, 1, lot[:-1])
+    assert not add_mass(sums, seen, 1, 1, np.zeros(lots.N_ELEMENTS))
+    assert add_lot(sums, seen, 2, 1, lot)
+    assert not add_lot(sums, seen, 0, 2, lot)  # seen before
+    bound.adopt(keys, seen)
+    assert list(bound.flows) == list(plain.flows) == [("scrap_store", "hpms:alpha", "recycled"), keys[0], keys[2]]
+    for key, flow in plain.flows.items():
+        np.testing.assert_array_equal(bound.flows[key], flow)
+    expected = np.zeros((3, 4, lots.N_ELEMENTS))  # by hand: the segments' slots in 2001, all of it in 2002
+    expected[1, :-1], expected[2] = lot[:-1], lot
+    np.testing.assert_array_equal(bound.flows[keys[0]], expected)
+    plain.move_mass(2002, *keys[1][:2], lot[0] + 1, "pre_consumer")  # a material-only move into `all`
+    assert add_mass(sums, seen, 1, 2, lot[0] + 1)
+    bound.adopt(keys, seen)
+    assert list(bound.flows) == list(plain.flows)
+    np.testing.assert_array_equal(bound.flows[keys[1]], plain.flows[keys[1]])
+    with pytest.raises(g.UndeclaredFlowError, match="'in_use' -> 'collection'"):
+        bound.bind([("in_use", "collection", "recycled")])
+
+
 def test_a_run_fails_loudly_on_an_undeclared_flow(monkeypatch):
     """A model change that routes material around the graph stops the run."""
     from sim.model import simulation
 
-    monkeypatch.setattr(simulation, "SHREDDER_LOSS", "market")
+    monkeypatch.setattr(simulation, "PROCESS_LOSS", "market")  # a move of metal and alloy making's loss
+    with pytest.raises(g.UndeclaredFlowError, match="'metal_alloy_making' -> 'market'"):
+        sim.run(full_feature_config())
+    monkeypatch.undo()
+    # a flow that compiled code records: refused when its sums are bound, before the run starts
+    rerouted = tuple((src, "market" if dst == g.SHREDDER_LOSS else dst, origin)
+                     for src, dst, origin in simulation.CHAIN_FLOWS)
+    monkeypatch.setattr(simulation, "CHAIN_FLOWS", rerouted)
     with pytest.raises(g.UndeclaredFlowError, match="'dismantling' -> 'market'"):
         sim.run(full_feature_config())
 
