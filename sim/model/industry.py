@@ -165,11 +165,6 @@ class Made:
         """Traded swarf [kg by origin slot and element], the primary feed's in `all`."""
         return self.recycled_swarf + lots.in_all(self.primary_part(self.primary_swarf), self.recycled_swarf)
 
-    @property
-    def loss(self) -> np.ndarray:
-        """Process loss [kg by origin slot and element], the primary feed's in `all`."""
-        return self.recycled_loss + lots.in_all(self.primary_part(self.primary_loss), self.recycled_loss)
-
 
 @dataclass
 class Batch:

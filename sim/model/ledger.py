@@ -50,9 +50,9 @@ class Ledger:
 
     def bind(self, keys: Sequence[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray]:
         """Sums [flow, year, slot, element] of the flows `keys`, for compiled code to record a
-        step's many moves in one call (add_lot, add_segments and add_mass, as move, move_segments
-        and move_mass), and whether each flow has seen a move [flow]; adopt() then makes the flows
-        seen part of `flows`. The graph must declare them all."""
+        step's many moves in one call (add_lot as move and move_segments, add_mass as move_mass),
+        and whether each flow has seen a move [flow]; adopt() then makes the flows seen part of
+        `flows`. The graph must declare them all."""
         for src, dst, _ in keys:
             self.graph.require(src, dst)
         block = np.zeros((len(keys), self.n_years, self.n_slots, N_ELEMENTS))
@@ -97,23 +97,12 @@ class Ledger:
 
 @njit(cache=True)
 def add_lot(block: np.ndarray, seen: np.ndarray, flow: int, row: int, lot: np.ndarray) -> bool:
-    """Ledger.move: `lot` [kg by slot and element]."""
+    """Ledger.move: `lot` [kg by slot and element]; or Ledger.move_segments, given the segments'
+    rows alone [kg by segment and element] (the `all` slot is the last)."""
     sums = block[flow, row]
     for s in range(lot.shape[0]):
         for e in range(lot.shape[1]):
             sums[s, e] += lot[s, e]
-    new = not seen[flow]
-    seen[flow] = True
-    return new
-
-
-@njit(cache=True)
-def add_segments(block: np.ndarray, seen: np.ndarray, flow: int, row: int, per_segment: np.ndarray) -> bool:
-    """Ledger.move_segments: `per_segment` [kg by segment and element]."""
-    sums = block[flow, row]
-    for s in range(per_segment.shape[0]):
-        for e in range(per_segment.shape[1]):
-            sums[s, e] += per_segment[s, e]
     new = not seen[flow]
     seen[flow] = True
     return new

@@ -49,7 +49,7 @@ from .graph import (
 )
 from .industry import BondedMaking, MagnetMaking, MetalAlloyMaking
 from .installed_base import EndOfLife, InUse
-from .ledger import Ledger, add_lot, add_mass, add_segments
+from .ledger import Ledger, add_lot, add_mass
 from .market import Market
 from .plants import RARE_EARTHS, Campaign, HpmsPlant, LongLoopPlant
 from .random_streams import stream
@@ -350,11 +350,11 @@ def _supply_flows(sums, seen, row, feed_shares, from_primary, imported_by_origin
     new |= add_mass(sums, seen, flow + 7, row, _column_sums(imported_magnets))
     new |= add_mass(sums, seen, flow + 8, row, _column_sums(imported_products))
     # slots are destinations: the segments, then other uses
-    new |= add_segments(sums, seen, flow + 9, row, to_uses_primary[:last])
+    new |= add_lot(sums, seen, flow + 9, row, to_uses_primary[:last])
     new |= add_mass(sums, seen, flow + 10, row, to_uses_primary[last])
-    new |= add_segments(sums, seen, flow + 11, row, to_uses_post[:last])
+    new |= add_lot(sums, seen, flow + 11, row, to_uses_post[:last])
     new |= add_mass(sums, seen, flow + 12, row, to_uses_post[last])
-    new |= add_segments(sums, seen, flow + 13, row, to_uses_pre[:last])
+    new |= add_lot(sums, seen, flow + 13, row, to_uses_pre[:last])
     new |= add_mass(sums, seen, flow + 14, row, to_uses_pre[last])
     return new
 
@@ -367,11 +367,11 @@ def _chain_flows(sums, seen, row, departed, discarded, uncollected, collected, l
     segment and element]; the scrap, swarf [kg by origin slot and element] and imported scrap [kg
     by element] the store received and the part of each it exported. Returns whether a flow moved
     for the first time."""
-    new = add_segments(sums, seen, 0, row, departed)
-    new |= add_segments(sums, seen, 1, row, discarded)
-    new |= add_segments(sums, seen, 2, row, uncollected)
-    new |= add_segments(sums, seen, 3, row, collected)
-    new |= add_segments(sums, seen, 4, row, lost)
+    new = add_lot(sums, seen, 0, row, departed)
+    new |= add_lot(sums, seen, 1, row, discarded)
+    new |= add_lot(sums, seen, 2, row, uncollected)
+    new |= add_lot(sums, seen, 3, row, collected)
+    new |= add_lot(sums, seen, 4, row, lost)
     new |= add_lot(sums, seen, 5, row, scrap)
     new |= add_lot(sums, seen, 6, row, scrap_exported)
     new |= add_lot(sums, seen, 7, row, swarf)
